@@ -1,0 +1,87 @@
+"""Core document and chunk types shared by every stage.
+
+A ``Document`` keeps the decoded original text untouched. The cleaned ``text`` is
+built from it by *deletion only* (pinyin glue, boilerplate, link lists), so every
+cleaned character is a character of the original and ``offsets[i]`` is its index
+in ``original``. Citations are always expressed in original coordinates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Script = Literal["simplified", "traditional", "mixed", "unknown"]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open character range ``[start, end)`` in original coordinates."""
+
+    start: int
+    end: int
+    reason: str = ""
+
+
+@dataclass
+class Document:
+    doc_id: str
+    path: str
+    original: str
+    text: str
+    offsets: list[int]
+    search_text: str
+    title: str = ""
+    published: str | None = None
+    script: Script = "unknown"
+    content_hash: str = ""
+    encoding: str = "utf-8"
+    mojibake: list[Span] = field(default_factory=list)
+    removed: list[Span] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if len(self.offsets) != len(self.text):
+            raise ValueError("offset map length must equal cleaned text length")
+        if len(self.search_text) != len(self.text):
+            raise ValueError("search form must have the cleaned text's length")
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a cleaned-text range ``[start, end)`` to original coordinates."""
+        if not 0 <= start < end <= len(self.text):
+            raise ValueError(f"bad cleaned range {start}:{end} for length {len(self.text)}")
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+    def cleaned_index(self, original_index: int) -> int:
+        """First cleaned position whose original index is >= ``original_index``."""
+        from bisect import bisect_left
+
+        return bisect_left(self.offsets, original_index)
+
+    def has_mojibake(self, start: int, end: int) -> bool:
+        """Whether the original range overlaps a flagged mojibake span."""
+        return any(s.start < end and start < s.end for s in self.mojibake)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    index: int
+    text: str
+    search_text: str
+    start: int
+    end: int
+    clean_start: int
+    clean_end: int
+    tokens: int
+
+    def metadata(self) -> dict[str, str | int]:
+        return {
+            "doc_id": self.doc_id,
+            "index": self.index,
+            "start": self.start,
+            "end": self.end,
+            "clean_start": self.clean_start,
+            "clean_end": self.clean_end,
+            "tokens": self.tokens,
+        }

@@ -1,0 +1,33 @@
+"""Exceptions that the CLI turns into one clear line and a non-zero exit code."""
+
+from __future__ import annotations
+
+
+class AgentError(Exception):
+    """Base class: ``str(exc)`` is the one-line message shown to the user."""
+
+    exit_code = 1
+
+
+class InputError(AgentError):
+    """A path or file the user gave cannot be used (missing, empty, binary, too big)."""
+
+    exit_code = 2
+
+
+class StoreError(AgentError):
+    """The document store is unreadable, locked or inconsistent."""
+
+    exit_code = 3
+
+
+class ModelError(AgentError):
+    """The LLM endpoint or embedded model failed after the configured retries."""
+
+    exit_code = 4
+
+
+class ModelUnavailableError(ModelError):
+    """No model is configured and the embedded weights are not installed or corrupt."""
+
+    exit_code = 5
