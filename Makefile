@@ -1,0 +1,41 @@
+# Everything a fresh machine needs: `make demo` and `make test` create .venv and install.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+AGENT := $(BIN)/agent
+OUT ?= out
+PYTEST_ARGS ?=
+
+.PHONY: install demo test lint typecheck eval bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev,model]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(AGENT) ingest seeds/
+	$(AGENT) report seeds/ -o $(OUT)/report
+	$(AGENT) ask "中原经济区技工教育联盟由哪所学校牵头建立？"
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check agent tests evals
+	$(BIN)/mypy agent
+
+eval: install
+	$(AGENT) eval --suite all
+
+bench: install
+	$(AGENT) bench retrieval
+
+clean:
+	rm -rf $(VENV) .agent $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,200 @@
+"""Command line: a thin layer over the Python API. Heavy imports happen inside commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, soft_wrap=False)
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(func: F) -> F:
+    """Turn expected failures into one line on stderr and a non-zero exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from agent.config import ConfigError
+        from agent.errors import AgentError
+
+        try:
+            return func(*args, **kwargs)
+        except AgentError as exc:
+            fail(str(exc), exc.exit_code)
+        except ConfigError as exc:
+            fail(str(exc), 2)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_from(ctx: click.Context, **overrides: Any) -> Any:
+    from agent.config import load_settings
+
+    base = dict(ctx.obj or {})
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    return load_settings(base)
+
+
+def dump_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", type=click.Path(path_type=Path), envvar="AGENT_STORE",
+              help="Store folder (default ./.agent).")
+@click.version_option(package_name="zhijiao-agent")
+@click.pass_context
+def main(ctx: click.Context, store: Path | None) -> None:
+    """zhijiao-agent: structured summaries and cited answers for Chinese
+    vocational-education news."""
+    ctx.obj = {"store": store} if store else {}
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--prune", is_flag=True, help="Remove stored documents whose files are gone.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+@handle_errors
+def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
+    """Ingest files or folders (.txt, .md, .html) into the store."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from agent.ingest import expand_paths
+    from agent.ingest import ingest as run_ingest
+    from agent.store import Store
+
+    settings = settings_from(ctx)
+    files = expand_paths(paths)
+    store = Store(settings)
+    err = _console(stderr=True)
+    with Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), console=err,
+                  disable=as_json or not err.is_terminal) as progress:
+        task = progress.add_task("", total=len(files))
+
+        def advance(result: Any) -> None:
+            if result.status != "removed":
+                progress.update(task, advance=1, description=Path(result.path).name)
+
+        report = run_ingest(store, files, prune=prune, on_file=advance)
+    docs, chunks = store.counts()
+    for r in report.failed:
+        click.echo(f"error: {r.error}", err=True)
+    if as_json:
+        dump_json({"files": [r.__dict__ for r in report.results],
+                   "store": {"documents": docs, "chunks": chunks}})
+    else:
+        table = Table(title=f"ingest → {settings.store}")
+        for col in ("file", "status", "chunks", "title"):
+            table.add_column(col)
+        for r in report.results:
+            table.add_row(Path(r.path).name, r.status, str(r.chunks), r.title or r.error)
+        out = _console()
+        out.print(table)
+        out.print(f"store: {docs} documents, {chunks} chunks")
+    if report.failed:
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", "k", default=5, show_default=True, help="Number of chunks.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid",
+              show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def search(ctx: click.Context, query: str, k: int, mode: str, as_json: bool) -> None:
+    """Search stored chunks (query in simplified or traditional script)."""
+    from agent.retrieval import search as run_search
+    from agent.store import Store
+
+    store = Store(settings_from(ctx))
+    hits = run_search(store, query, k=k, mode=mode)  # type: ignore[arg-type]
+    if as_json:
+        dump_json({"query": query, "mode": mode,
+                   "hits": [h.as_json(i + 1) for i, h in enumerate(hits)]})
+        return
+    out = _console()
+    if not hits:
+        out.print("no matching chunks (is the store empty? run `agent ingest` first)")
+    for i, h in enumerate(hits, 1):
+        c = h.chunk
+        out.print(f"[bold]{i}. {Path(c.path).name}[/bold] [{c.start}:{c.end}] "
+                  f"score={h.score:.3f} dense={_fmt(h.dense)} bm25={_fmt(h.lexical)}",
+                  highlight=False)
+        out.print(c.text[:300].replace("\n", " "), highlight=False, markup=False)
+        out.print()
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def docs(ctx: click.Context, as_json: bool) -> None:
+    """List stored documents."""
+    from rich.table import Table
+
+    from agent.store import Store
+
+    store = Store(settings_from(ctx))
+    documents = store.documents()
+    if as_json:
+        dump_json({"documents": [d.as_json() for d in documents]})
+        return
+    table = Table(title=f"{len(documents)} documents in {store.root}")
+    for col in ("doc_id", "file", "title", "published", "script", "chunks"):
+        table.add_column(col)
+    for d in documents:
+        table.add_row(d.doc_id, Path(d.path).name, d.title, d.published or "", d.script,
+                      str(d.n_chunks))
+    _console().print(table)
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks (print figures; not tests)."""
+
+
+@bench.command("retrieval")
+@click.option("--benchmarks", type=click.Path(path_type=Path), default=Path("../shared/benchmarks"),
+              show_default=True)
+@click.option("--scale", default=10000, show_default=True, help="Chunks for the scale run (0: skip).")
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def bench_retrieval(benchmarks: Path, scale: int, as_json: bool) -> None:
+    """hit@1/hit@5/MRR for dense, BM25 and hybrid on CMRC 2018 and DRCD samples."""
+    from agent.bench import run_retrieval_bench
+
+    result = run_retrieval_bench(benchmarks, scale=scale, echo=click.echo)
+    if as_json:
+        dump_json(result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,278 @@
+"""The data a batch report is rendered from.
+
+``ReportData`` is the single input of every renderer (Markdown, HTML, JSON). It holds
+the per-document extractions, the merged (deduplicated) items, an optional LLM-written
+overview and the run metadata.
+
+Item references
+    Overview sentences point at merged items with refs of the form ``"kind:n"`` where
+    ``kind`` is ``event``, ``alliance`` or ``target`` and ``n`` is the **1-based**
+    position in ``merged.events`` / ``merged.alliances`` / ``merged.targets``. The
+    renderers label these items ``E1``, ``A3``, ``T2`` … (see :func:`item_label`);
+    ``"A3"``-style labels are accepted as refs too. Unknown refs are ignored.
+
+Original texts
+    ``originals`` (doc_id -> decoded original text) is only needed to show evidence in
+    context and highlight spans in the HTML. It is **left out of the JSON** by default
+    (:meth:`ReportData.to_json`, ``write_report(..., include_originals=False)``) because
+    it duplicates the corpus; pass ``include_originals=True`` to embed it. A report
+    loaded back from JSON without originals still renders: quotes are shown without
+    context.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agent.schemas import (
+    Alliance,
+    DocumentExtraction,
+    Event,
+    Evidence,
+    MergedItems,
+    Target,
+)
+
+ItemKind = Literal["event", "alliance", "target"]
+Item = Event | Alliance | Target
+
+KIND_PREFIX: dict[str, str] = {"event": "E", "alliance": "A", "target": "T"}
+PREFIX_KIND: dict[str, ItemKind] = {"E": "event", "A": "alliance", "T": "target"}
+
+_REF_RE = re.compile(r"^\s*(event|alliance|target)\s*[:#]\s*(\d+)\s*$", re.IGNORECASE)
+_LABEL_RE = re.compile(r"^\s*\[?([EAT])(\d+)\]?\s*$")
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_ISO_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_YEARLESS_RE = re.compile(r"^--(\d{1,2})(?:-(\d{1,2}))?")
+
+
+class OverviewSentence(BaseModel):
+    """One sentence of the executive summary with the merged items it rests on."""
+
+    text: str
+    refs: list[str] = Field(default_factory=list, description='e.g. ["alliance:3", "event:1"]')
+
+
+class FailedDocument(BaseModel):
+    doc_id: str = ""
+    path: str
+    reason: str
+
+
+class RunInfo(BaseModel):
+    """How the report was produced."""
+
+    model: str = ""
+    prompt_versions: dict[str, str] = Field(default_factory=dict)
+    usage: dict[str, float] = Field(
+        default_factory=dict,
+        description="prompt_tokens, completion_tokens, calls, cache_hits, wall_time_s, …",
+    )
+    document_hashes: dict[str, str] = Field(default_factory=dict, description="doc_id -> hash")
+    failed: list[FailedDocument] = Field(
+        default_factory=list,
+        description="documents that failed before extraction (no DocumentExtraction)",
+    )
+
+
+class ReportData(BaseModel):
+    title: str = "职业教育动态汇总报告"
+    generated_at: datetime = Field(default_factory=lambda: datetime.now().astimezone())
+    documents: list[DocumentExtraction] = Field(default_factory=list)
+    merged: MergedItems = Field(default_factory=MergedItems)
+    overview: list[OverviewSentence] = Field(default_factory=list)
+    doc_summaries: dict[str, str] = Field(default_factory=dict)
+    originals: dict[str, str] = Field(
+        default_factory=dict, description="doc_id -> original text; not in JSON by default"
+    )
+    run: RunInfo = Field(default_factory=RunInfo)
+
+    # ------------------------------------------------------------------ serialisation
+
+    def to_json(self, *, include_originals: bool = False, indent: int | None = 2) -> str:
+        exclude = None if include_originals else {"originals"}
+        return self.model_dump_json(indent=indent, exclude=exclude)
+
+    # ------------------------------------------------------------------ helpers
+
+    def failures(self) -> list[FailedDocument]:
+        """Documents whose extraction failed, from ``documents[*].error`` and ``run.failed``."""
+        out: list[FailedDocument] = []
+        seen: set[str] = set()
+        for doc in self.documents:
+            if doc.error is not None:
+                out.append(FailedDocument(doc_id=doc.doc_id, path=doc.path, reason=doc.error))
+                seen.add(doc.doc_id or doc.path)
+        for failed in self.run.failed:
+            key = failed.doc_id or failed.path
+            if key not in seen:
+                out.append(failed)
+                seen.add(key)
+        return out
+
+    def document(self, doc_id: str) -> DocumentExtraction | None:
+        for doc in self.documents:
+            if doc.doc_id == doc_id:
+                return doc
+        return None
+
+    def labelled_items(self) -> list[tuple[str, ItemKind, Item]]:
+        """All merged items as ``(label, kind, item)`` in merged order."""
+        out: list[tuple[str, ItemKind, Item]] = []
+        out += [(item_label("event", i), "event", it) for i, it in enumerate(self.merged.events)]
+        out += [
+            (item_label("alliance", i), "alliance", it)
+            for i, it in enumerate(self.merged.alliances)
+        ]
+        out += [(item_label("target", i), "target", it) for i, it in enumerate(self.merged.targets)]
+        return out
+
+    def resolve_ref(self, ref: str) -> tuple[str, ItemKind, Item] | None:
+        """``"alliance:3"`` / ``"A3"`` -> ``("A3", "alliance", item)``; None if unknown."""
+        parsed = parse_ref(ref)
+        if parsed is None:
+            return None
+        kind, number = parsed
+        items: list[Event] | list[Alliance] | list[Target]
+        if kind == "event":
+            items = self.merged.events
+        elif kind == "alliance":
+            items = self.merged.alliances
+        else:
+            items = self.merged.targets
+        if not 1 <= number <= len(items):
+            return None
+        return item_label(kind, number - 1), kind, items[number - 1]
+
+
+# ---------------------------------------------------------------------- free functions
+
+
+def item_label(kind: ItemKind, index0: int) -> str:
+    """Display label of the merged item at 0-based ``index0``.
+
+    ``item_label("event", 0) == "E1"``
+    """
+    return f"{KIND_PREFIX[kind]}{index0 + 1}"
+
+
+def item_ref(kind: ItemKind, index0: int) -> str:
+    """Overview ref of the merged item at 0-based ``index0``.
+
+    ``item_ref("alliance", 2) == "alliance:3"``
+    """
+    return f"{kind}:{index0 + 1}"
+
+
+def parse_ref(ref: str) -> tuple[ItemKind, int] | None:
+    match = _REF_RE.match(ref)
+    if match:
+        word = match.group(1).lower()
+        kind: ItemKind = (
+            "event" if word == "event" else "alliance" if word == "alliance" else "target"
+        )
+        return kind, int(match.group(2))
+    match = _LABEL_RE.match(ref)
+    if match:
+        return PREFIX_KIND[match.group(1)], int(match.group(2))
+    return None
+
+
+def document_items(doc: DocumentExtraction) -> list[Item]:
+    """A document's own (unmerged) events, alliances and targets."""
+    items: list[Item] = [*doc.events]
+    items += doc.alliances
+    items += doc.targets
+    return items
+
+
+def item_name(item: Item) -> str:
+    if isinstance(item, Target):
+        return item.metric or item.description
+    return item.name
+
+
+def item_doc_ids(item: Item) -> list[str]:
+    """Documents an item comes from: ``doc_ids`` plus evidence documents, in order, unique."""
+    out: list[str] = []
+    for doc_id in [*item.doc_ids, *(ev.doc_id for ev in item.evidence)]:
+        if doc_id and doc_id not in out:
+            out.append(doc_id)
+    return out
+
+
+def parse_date(value: str | None) -> tuple[int | None, int | None, int | None] | None:
+    """``"2023-06-12"`` -> (2023, 6, 12); ``"2023-06"`` -> (2023, 6, None);
+    ``"--06-12"`` -> (None, 6, 12); anything else -> None."""
+    if not value:
+        return None
+    match = _ISO_RE.match(value.strip())
+    if match:
+        year = int(match.group(1))
+        month = int(match.group(2)) if match.group(2) else None
+        day = int(match.group(3)) if match.group(3) else None
+        return year, month, day
+    match = _YEARLESS_RE.match(value.strip())
+    if match:
+        return None, int(match.group(1)), int(match.group(2)) if match.group(2) else None
+    return None
+
+
+def event_sort_key(event: Event) -> tuple[int, int, int, int]:
+    """Dated events first (by date), then month/day-only dates, then undated."""
+    parsed = parse_date(event.date)
+    if parsed is None:
+        return (2, 0, 0, 0)
+    year, month, day = parsed
+    if year is None:
+        return (1, 0, month or 0, day or 0)
+    return (0, year, month or 0, day or 0)
+
+
+def item_year(item: Item) -> int | None:
+    """Year used for filtering: event date, target deadline, alliance founding text."""
+    if isinstance(item, Event):
+        parsed = parse_date(item.date)
+        if parsed and parsed[0] is not None:
+            return parsed[0]
+        match = _YEAR_RE.search(item.date_text or "")
+        return int(match.group(1)) if match else None
+    if isinstance(item, Target):
+        return item.deadline_year
+    match = _YEAR_RE.search(item.founded or "")
+    return int(match.group(1)) if match else None
+
+
+def evidence_ok(ev: Evidence, originals: dict[str, str]) -> bool:
+    """Whether ``ev`` can be highlighted: its original is known and the slice matches."""
+    text = originals.get(ev.doc_id)
+    if text is None:
+        return False
+    return 0 <= ev.start < ev.end <= len(text) and text[ev.start : ev.end] == ev.quote
+
+
+def format_value(value: float) -> str:
+    """``3.0`` -> ``"3"``, ``319000000.0`` -> ``"319,000,000"``, ``4.33`` -> ``"4.33"``."""
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.6g}" if abs(value) >= 1e6 else f"{value:g}"
+
+
+def format_usage(usage: dict[str, float]) -> str:
+    names = {
+        "prompt_tokens": "prompt tokens",
+        "completion_tokens": "completion tokens",
+        "calls": "calls",
+        "cache_hits": "cache hits",
+        "wall_time_s": "wall time s",
+    }
+    parts: list[str] = []
+    for key, value in usage.items():
+        shown = names.get(key, key.replace("_", " "))
+        number = f"{value:.1f}" if key.endswith("_s") or value != int(value) else f"{int(value):,}"
+        parts.append(f"{shown} {number}")
+    return ", ".join(parts)
