@@ -31,8 +31,12 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def build_store(root: Path, contexts: list[str], settings_overrides: dict[str, Any] | None = None,
-                repeat_to: int = 0) -> tuple[Any, dict[str, str], float, int]:
+def build_store(
+    root: Path,
+    contexts: list[str],
+    settings_overrides: dict[str, Any] | None = None,
+    repeat_to: int = 0,
+) -> tuple[Any, dict[str, str], float, int]:
     """Index contexts into a fresh store; returns (store, chunk_id->context id, seconds, chunks)."""
     import numpy as np
 
@@ -54,17 +58,23 @@ def build_store(root: Path, contexts: list[str], settings_overrides: dict[str, A
     while True:
         for i, context in enumerate(contexts):
             ctx_id = f"ctx{i:04d}"
-            doc = document_from_text(context, path=f"{ctx_id}-{copy}.txt",
-                                     doc_id=f"{ctx_id}-{copy}", encoding="utf-8")
-            chunks = chunk_document(doc, max_tokens=settings.chunk_tokens,
-                                    overlap_tokens=settings.chunk_overlap_tokens, count=count_tokens)
+            doc = document_from_text(
+                context, path=f"{ctx_id}-{copy}.txt", doc_id=f"{ctx_id}-{copy}", encoding="utf-8"
+            )
+            chunks = chunk_document(
+                doc,
+                max_tokens=settings.chunk_tokens,
+                overlap_tokens=settings.chunk_overlap_tokens,
+                count=count_tokens,
+            )
             todo = [c.search_text for c in chunks if c.search_text not in vector_cache]
             if todo:
                 for text, vec in zip(todo, embed_texts(todo), strict=True):
                     vector_cache[text] = vec
             vectors = np.vstack([vector_cache[c.search_text] for c in chunks])
-            store.replace_document(doc, chunks, vectors, [tokenize(c.search_text) for c in chunks],
-                                   "bench")
+            store.replace_document(
+                doc, chunks, vectors, [tokenize(c.search_text) for c in chunks], "bench"
+            )
             for c in chunks:
                 owner[c.chunk_id] = ctx_id
             total += len(chunks)
@@ -77,8 +87,14 @@ def build_store(root: Path, contexts: list[str], settings_overrides: dict[str, A
     return store, owner, time.perf_counter() - started, total
 
 
-def evaluate(store: Any, owner: dict[str, str], questions: list[tuple[str, str]],
-             method: str, k: int = 5, **weights: float) -> dict[str, float]:
+def evaluate(
+    store: Any,
+    owner: dict[str, str],
+    questions: list[tuple[str, str]],
+    method: str,
+    k: int = 5,
+    **weights: float,
+) -> dict[str, float]:
     from agent.retrieval import search
 
     hit1 = hit5 = 0
@@ -94,13 +110,22 @@ def evaluate(store: Any, owner: dict[str, str], questions: list[tuple[str, str]]
             hit5 += ranks[0] <= 5
             rr += 1 / ranks[0]
     n = len(questions)
-    return {"hit@1": hit1 / n, "hit@5": hit5 / n, "mrr": rr / n,
-            "p50_ms": statistics.median(latencies), "p95_ms": _percentile(latencies, 0.95)}
+    return {
+        "hit@1": hit1 / n,
+        "hit@5": hit5 / n,
+        "mrr": rr / n,
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": _percentile(latencies, 0.95),
+    }
 
 
-def run_retrieval_bench(benchmarks: Path, *, scale: int = 10000,
-                        echo: Callable[[str], None] = print,
-                        weights: list[float] | None = None) -> dict[str, Any]:
+def run_retrieval_bench(
+    benchmarks: Path,
+    *,
+    scale: int = 10000,
+    echo: Callable[[str], None] = print,
+    weights: list[float] | None = None,
+) -> dict[str, Any]:
     from agent.errors import InputError
 
     results: dict[str, Any] = {"datasets": {}, "scale": None}
@@ -114,13 +139,18 @@ def run_retrieval_bench(benchmarks: Path, *, scale: int = 10000,
         questions = [(r["question"], ctx_ids[r["context"]]) for r in rows]
         with tempfile.TemporaryDirectory() as tmp:
             store, owner, seconds, n_chunks = build_store(Path(tmp), contexts)
-            entry: dict[str, Any] = {"contexts": len(contexts), "questions": len(questions),
-                                     "chunks": n_chunks, "ingest_chunks_per_s": n_chunks / seconds}
+            entry: dict[str, Any] = {
+                "contexts": len(contexts),
+                "questions": len(questions),
+                "chunks": n_chunks,
+                "ingest_chunks_per_s": n_chunks / seconds,
+            }
             for method in METHODS:
                 entry[method] = evaluate(store, owner, questions, method)
             for wd in weights or []:
-                entry[f"hybrid_wd{wd:.1f}"] = evaluate(store, owner, questions, "hybrid",
-                                                       dense_weight=wd, lexical_weight=1 - wd)
+                entry[f"hybrid_wd{wd:.1f}"] = evaluate(
+                    store, owner, questions, "hybrid", dense_weight=wd, lexical_weight=1 - wd
+                )
             store.close()
         results["datasets"][name] = entry
         echo(_format_dataset(name, entry))
@@ -138,20 +168,29 @@ def run_retrieval_bench(benchmarks: Path, *, scale: int = 10000,
                 search(store, r["question"], k=5)
                 latencies.append((time.perf_counter() - t) * 1000)
             store.close()
-        results["scale"] = {"chunks": n_chunks, "build_s": seconds,
-                            "p50_ms": statistics.median(latencies),
-                            "p95_ms": _percentile(latencies, 0.95)}
-        echo(f"scale: {n_chunks} chunks, hybrid query p50 {results['scale']['p50_ms']:.1f} ms, "
-             f"p95 {results['scale']['p95_ms']:.1f} ms")
+        results["scale"] = {
+            "chunks": n_chunks,
+            "build_s": seconds,
+            "p50_ms": statistics.median(latencies),
+            "p95_ms": _percentile(latencies, 0.95),
+        }
+        echo(
+            f"scale: {n_chunks} chunks, hybrid query p50 {results['scale']['p50_ms']:.1f} ms, "
+            f"p95 {results['scale']['p95_ms']:.1f} ms"
+        )
     return results
 
 
 def _format_dataset(name: str, entry: dict[str, Any]) -> str:
-    lines = [f"{name}: {entry['questions']} questions, {entry['contexts']} contexts, "
-             f"{entry['chunks']} chunks, ingest {entry['ingest_chunks_per_s']:.0f} chunks/s",
-             f"  {'method':<16}{'hit@1':>7}{'hit@5':>7}{'MRR':>7}{'p50 ms':>8}{'p95 ms':>8}"]
+    lines = [
+        f"{name}: {entry['questions']} questions, {entry['contexts']} contexts, "
+        f"{entry['chunks']} chunks, ingest {entry['ingest_chunks_per_s']:.0f} chunks/s",
+        f"  {'method':<16}{'hit@1':>7}{'hit@5':>7}{'MRR':>7}{'p50 ms':>8}{'p95 ms':>8}",
+    ]
     for method, m in entry.items():
         if isinstance(m, dict):
-            lines.append(f"  {method:<16}{m['hit@1']:>7.3f}{m['hit@5']:>7.3f}{m['mrr']:>7.3f}"
-                         f"{m['p50_ms']:>8.1f}{m['p95_ms']:>8.1f}")
+            lines.append(
+                f"  {method:<16}{m['hit@1']:>7.3f}{m['hit@5']:>7.3f}{m['mrr']:>7.3f}"
+                f"{m['p50_ms']:>8.1f}{m['p95_ms']:>8.1f}"
+            )
     return "\n".join(lines)

@@ -68,14 +68,15 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if start < end else None
 
 
-def _split_long(text: str, start: int, end: int, max_tokens: int,
-                count: Callable[[str], int]) -> list[tuple[int, int]]:
+def _split_long(
+    text: str, start: int, end: int, max_tokens: int, count: Callable[[str], int]
+) -> list[tuple[int, int]]:
     """Split an over-long sentence at commas, else at a fixed character stride."""
     pieces: list[tuple[int, int]] = []
     piece_start = start
     last_soft = -1
     for i in range(start, end):
-        if count(text[piece_start:i + 1]) > max_tokens:
+        if count(text[piece_start : i + 1]) > max_tokens:
             cut = last_soft if last_soft > piece_start else i
             if cut <= piece_start:
                 cut = piece_start + 1
@@ -113,7 +114,10 @@ def pack(sents: list[Sentence], max_tokens: int, overlap_tokens: int) -> list[li
             carry: list[Sentence] = []
             carried = 0
             for prev in reversed(current):
-                if carried + prev.tokens > overlap_tokens or carried + prev.tokens + sent.tokens > max_tokens:
+                if (
+                    carried + prev.tokens > overlap_tokens
+                    or carried + prev.tokens + sent.tokens > max_tokens
+                ):
                     break
                 carry.insert(0, prev)
                 carried += prev.tokens
@@ -126,18 +130,20 @@ def pack(sents: list[Sentence], max_tokens: int, overlap_tokens: int) -> list[li
     return groups
 
 
-def _fit(text: str, group: list[Sentence], max_tokens: int,
-         count: Callable[[str], int]) -> list[list[Sentence]]:
+def _fit(
+    text: str, group: list[Sentence], max_tokens: int, count: Callable[[str], int]
+) -> list[list[Sentence]]:
     """Token counts of joined sentences can exceed their sum by a token or two at the seams;
     split a group that ends up over budget."""
-    if len(group) == 1 or count(text[group[0].start:group[-1].end]) <= max_tokens:
+    if len(group) == 1 or count(text[group[0].start : group[-1].end]) <= max_tokens:
         return [group]
     mid = len(group) // 2
     return _fit(text, group[:mid], max_tokens, count) + _fit(text, group[mid:], max_tokens, count)
 
 
-def chunk_document(doc: Document, *, max_tokens: int, overlap_tokens: int,
-                   count: Callable[[str], int]) -> list[Chunk]:
+def chunk_document(
+    doc: Document, *, max_tokens: int, overlap_tokens: int, count: Callable[[str], int]
+) -> list[Chunk]:
     sents = sentences(doc.text, max_tokens, count)
     digest = hashlib.sha256(doc.content_hash.encode() + f"{max_tokens}/{overlap_tokens}".encode())
     version = digest.hexdigest()[:8]
@@ -149,16 +155,18 @@ def chunk_document(doc: Document, *, max_tokens: int, overlap_tokens: int,
         clean_start, clean_end = group[0].start, group[-1].end
         start, end = doc.original_span(clean_start, clean_end)
         text = doc.text[clean_start:clean_end]
-        chunks.append(Chunk(
-            chunk_id=f"{doc.doc_id}-{version}-{index:04d}",
-            doc_id=doc.doc_id,
-            index=index,
-            text=text,
-            search_text=doc.search_text[clean_start:clean_end],
-            start=start,
-            end=end,
-            clean_start=clean_start,
-            clean_end=clean_end,
-            tokens=count(text),
-        ))
+        chunks.append(
+            Chunk(
+                chunk_id=f"{doc.doc_id}-{version}-{index:04d}",
+                doc_id=doc.doc_id,
+                index=index,
+                text=text,
+                search_text=doc.search_text[clean_start:clean_end],
+                start=start,
+                end=end,
+                clean_start=clean_start,
+                clean_end=clean_end,
+                tokens=count(text),
+            )
+        )
     return chunks

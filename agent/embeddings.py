@@ -27,8 +27,10 @@ def _use_model() -> Any:
 def embed_texts(texts: list[str]) -> np.ndarray:
     """L2-normalised USE vectors (float32, shape ``(n, 512)``)."""
     model = _use_model()
-    parts = [np.atleast_2d(model.encode(texts[i:i + USE_BATCH]))
-             for i in range(0, len(texts), USE_BATCH)]
+    parts = [
+        np.atleast_2d(model.encode(texts[i : i + USE_BATCH]))
+        for i in range(0, len(texts), USE_BATCH)
+    ]
     return np.vstack(parts).astype(np.float32) if parts else np.zeros((0, 512), np.float32)
 
 

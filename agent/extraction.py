@@ -1,20 +1,24 @@
 """Windowed extraction of events, alliances and targets with code-verified evidence.
 
-Pipeline per document:
-1. pick candidate sentences by code (alliance/event keywords, quantities parsed by
-   ``agent.numbers``) and pack them into small windows: the 1.5B default model lumps or
-   drops items on a whole article, and skipping sentences with nothing to extract keeps
-   the LLM input below the corpus size;
-2. one instructor call per window; a validator locates every evidence quote in the
-   document (``agent.evidence``) and re-asks once with the failures;
-3. items whose evidence still does not verify are dropped and counted; values, units,
-   qualifiers, deadlines and dates are parsed by code from the verified text;
-4. duplicates are merged within the document (and across documents by the caller).
+The default model is small (1.5B): on a whole article it lumps or drops items, and asked
+for three kinds at once it invents names. So the pipeline does most of the work:
+
+1. code picks candidate sentences per kind (alliance words, event words, quantities
+   parsed by ``agent.numbers``) and packs them into small windows — sentences with
+   nothing to extract are never sent, which keeps LLM input below the corpus size;
+2. alliances and events: one small instructor call per window and kind. A validator
+   locates every name / evidence quote in the document (``agent.evidence``) and re-asks
+   once with the failures; whatever still does not verify is dropped and counted;
+3. targets: quantities, units, qualifiers and deadlines are parsed by code from the
+   sentences themselves, so a value can only be what the evidence says;
+4. evidence is the source sentence (original offsets), dates are parsed by code, and
+   duplicates are merged within the document (and across documents by the caller).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,54 +27,79 @@ from pydantic.json_schema import SkipJsonSchema
 
 from agent.chunking import split_sentences
 from agent.documents import Document
-from agent.evidence import locate_quote, span_contains, verify_quotes
+from agent.evidence import locate_quote
 from agent.schemas import (
     Alliance,
-    AllianceDraft,
+    AllianceMention,
+    AllianceMentions,
     DocumentExtraction,
     Event,
-    EventDraft,
+    EventMention,
+    EventMentions,
     Evidence,
-    ExtractionDraft,
     Target,
-    TargetDraft,
 )
 
-ALLIANCE_WORDS = ("联盟", "共同体", "联合体", "协同体", "连合体", "集团", "定约", "协议", "契约",
-                  "产业学院")
-EVENT_WORDS = ("举行", "举办", "召开", "开幕", "启动", "揭牌", "签署", "签订", "签约", "成立",
-               "大会", "会议", "仪式", "活动周", "论坛", "大赛", "比赛", "发布会", "交流会")
-KIND_BY_SUFFIX = (
-    ("职教集团", "职教集团"), ("教育集团", "职教集团"), ("集团", "职教集团"),
-    ("联合体", "联合体"), ("连合体", "联合体"),
-    ("共同体", "共同体"), ("协同体", "共同体"),
-    ("联盟", "联盟"), ("定约", "联盟"),
-    ("协议", "协议"), ("契约", "协议"),
-    ("学院", "学院"),
+ALLIANCE_WORDS = ("联盟", "共同体", "联合体", "协同体", "连合体", "集团", "定约", "协议", "契约")
+EVENT_WORDS = (
+    "举行",
+    "举办",
+    "召开",
+    "开幕",
+    "闭幕",
+    "启动",
+    "揭牌",
+    "签署",
+    "签订",
+    "签约",
+    "成立大会",
+    "大会",
+    "仪式",
+    "活动周",
+    "论坛",
+    "大赛",
+    "发布会",
+    "交流会",
+    "培训会",
 )
-COORDINATED = re.compile(r"^(?P<parts>[^、，,]+(?:[、，,][^、，,]+)+?)(?P<suffix>(?:产教融合|产教统一)?"
-                         r"(?:共同体|联合体|联盟|集团|协同体|连合体))$")
-GOAL_WORDS = ("到20", "至20", "将", "力争", "计划", "预计", "目标", "建成", "修成")
+KIND_BY_SUFFIX = (
+    ("职教集团", "职教集团"),
+    ("教育集团", "职教集团"),
+    ("集团", "职教集团"),
+    ("联合体", "联合体"),
+    ("连合体", "联合体"),
+    ("共同体", "共同体"),
+    ("协同体", "共同体"),
+    ("联盟", "联盟"),
+    ("定约", "联盟"),
+    ("协议", "协议"),
+    ("契约", "协议"),
+)
+SHARED_SUFFIX = re.compile(r"(产教融合|产教统一|产教)?(共同体|联合体|协同体|连合体|联盟|集团)$")
+GOAL_CUES = ("到20", "至20", "将", "力争", "计划", "预计", "目标")
+CLAUSE_BREAKS = "，,；;。！？!?\n"
+# Quantities that describe time spans or calendar positions are not indicators.
+NON_TARGET_UNITS = frozenset({"年", "月", "日", "天", "小时", "分钟", "届", "次会议", "版", "期"})
 
 
 @dataclass(frozen=True)
 class Window:
     start: int  # cleaned-text range covering the window's sentences
     end: int
+    sentences: tuple[tuple[int, int], ...]
     text: str
     tokens: int
 
 
-def candidate_windows(doc: Document, max_tokens: int, count: Any) -> list[Window]:
-    """Sentences worth extracting from, packed into windows of at most ``max_tokens``."""
-    from agent.numbers import find_quantities
+def pick_sentences(doc: Document, keep: Callable[[str, str], bool]) -> list[tuple[int, int]]:
+    return [
+        (s, e) for s, e in split_sentences(doc.text) if keep(doc.text[s:e], doc.search_text[s:e])
+    ]
 
-    picked: list[tuple[int, int]] = []
-    for s, e in split_sentences(doc.text):
-        simple = doc.search_text[s:e]
-        if (any(w in simple for w in ALLIANCE_WORDS) or any(w in simple for w in EVENT_WORDS)
-                or find_quantities(doc.text[s:e])):
-            picked.append((s, e))
+
+def pack_windows(
+    doc: Document, spans: list[tuple[int, int]], max_tokens: int, count: Callable[[str], int]
+) -> list[Window]:
     windows: list[Window] = []
     current: list[tuple[int, int]] = []
     size = 0
@@ -78,9 +107,9 @@ def candidate_windows(doc: Document, max_tokens: int, count: Any) -> list[Window
     def flush() -> None:
         if current:
             text = "\n".join(doc.text[s:e] for s, e in current)
-            windows.append(Window(current[0][0], current[-1][1], text, count(text)))
+            windows.append(Window(current[0][0], current[-1][1], tuple(current), text, count(text)))
 
-    for s, e in picked:
+    for s, e in spans:
         n = count(doc.text[s:e])
         if current and size + n > max_tokens:
             flush()
@@ -91,86 +120,119 @@ def candidate_windows(doc: Document, max_tokens: int, count: Any) -> list[Window
     return windows
 
 
+def _has(words: tuple[str, ...]) -> Callable[[str, str], bool]:
+    return lambda _text, simple: any(w in simple for w in words)
+
+
 # --------------------------------------------------------------------------- verification
 
 
-def _item_quotes(item: EventDraft | AllianceDraft | TargetDraft) -> list[str]:
-    return [q for q in item.evidence if q and q.strip()]
+def _sentence_evidence(doc: Document, window: Window, clean_start: int, clean_end: int) -> Evidence:
+    """The window sentence holding a verified cleaned span, as original-offset evidence."""
+    for s, e in window.sentences:
+        if s <= clean_start and clean_end <= e:
+            clean_start, clean_end = s, e
+            break
+    start, end = doc.original_span(clean_start, clean_end)
+    return Evidence(doc_id=doc.doc_id, quote=doc.original[start:end], start=start, end=end)
+
+
+def locate_name(doc: Document, window: Window, name: str) -> Evidence | None:
+    """Find an alliance name verbatim in the window; a name split out of a coordinated
+    list (“对俄经贸、冰雪体育产教融合共同体”) verifies when its head and the shared suffix
+    both occur in one sentence."""
+    within = (window.start, window.end)
+    found = locate_quote(doc, name, within=within)
+    if found is not None:
+        clean_start = doc.cleaned_index(found.start)
+        return _sentence_evidence(doc, window, clean_start, clean_start + 1)
+    from agent.cleaning import search_form
+
+    simple = search_form(name)
+    m = SHARED_SUFFIX.search(simple)
+    if not m or m.start() < 2:
+        return None
+    head, suffix = name[: m.start()], name[m.start() :]
+    head_ev = locate_quote(doc, head, within=within)
+    if head_ev is None:
+        return None
+    head_clean = doc.cleaned_index(head_ev.start)
+    for s, e in window.sentences:
+        if s <= head_clean < e and search_form(suffix) in doc.search_text[head_clean:e]:
+            return _sentence_evidence(doc, window, s, e)
+    return None
 
 
 @dataclass
-class WindowVerifier:
-    """Checks a window's draft against the document; shared across instructor re-asks."""
+class MentionVerifier:
+    """Checks mentions against the document; shared across instructor re-asks."""
 
     doc: Document
     window: Window
     reasks_left: int = 1
     dropped: int = 0
-    errors: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
 
-    @property
-    def within(self) -> tuple[int, int]:
-        return (self.window.start, self.window.end)
+    def error(self, item: AllianceMention | EventMention) -> str | None:
+        if isinstance(item, AllianceMention):
+            if alliance_kind(item.name) == "其他":
+                return f"“{item.name}”不是联盟/共同体/联合体/集团/协议的名称"
+            if locate_name(self.doc, self.window, item.name) is None:
+                return f"名称“{item.name}”在原文中找不到（必须逐字复制全称）/ name not verbatim"
+            return None
+        name = item.name.strip()
+        if len(name) < 4 or "…" in name or "..." in name:
+            return f"活动名称“{name}”不完整 / incomplete event name"
+        if (
+            locate_quote(self.doc, item.evidence, within=(self.window.start, self.window.end))
+            is None
+        ):
+            return f"evidence“{item.evidence[:60]}”不是原文逐字复制 / evidence not verbatim"
+        return None
 
-    def item_errors(self, item: EventDraft | AllianceDraft | TargetDraft) -> list[str]:
-        quotes = _item_quotes(item)
-        if not quotes:
-            return ["缺少 evidence（必须逐字复制原文）/ missing evidence"]
-        verified, errors = verify_quotes(self.doc, quotes, within=self.within)
-        if not verified:
-            return errors
-        if isinstance(item, TargetDraft) and not any(
-                span_contains(self.doc, ev, item.amount) for ev in verified):
-            return [f"amount “{item.amount}” 不在 evidence 中 / amount not inside its evidence"]
-        if isinstance(item, AllianceDraft) and locate_quote(self.doc, item.name) is None:
-            return [f"名称“{item.name}”不是原文中的写法（必须逐字复制全称）/ name not verbatim"]
-        return []
-
-    def check(self, draft: ExtractionDraft) -> list[str]:
-        problems = []
-        for kind, items in (("events", draft.events), ("alliances", draft.alliances),
-                            ("targets", draft.targets)):
-            for i, item in enumerate(items):
-                for err in self.item_errors(item):
-                    problems.append(f"{kind}[{i}]: {err}")
-        return problems
-
-    def keep_verified(self, draft: ExtractionDraft) -> ExtractionDraft:
-        kept = ExtractionDraft(
-            events=[e for e in draft.events if not self.item_errors(e)],
-            alliances=[a for a in draft.alliances if not self.item_errors(a)],
-            targets=[t for t in draft.targets if not self.item_errors(t)],
-        )
-        self.dropped += (len(draft.events) + len(draft.alliances) + len(draft.targets)
-                         - len(kept.events) - len(kept.alliances) - len(kept.targets))
-        return kept
+    def filter(self, items: list[Any]) -> list[Any]:
+        problems = [(i, err) for i, item in enumerate(items) if (err := self.error(item))]
+        if problems and self.reasks_left > 0:
+            self.reasks_left -= 1
+            self.failures.extend(err for _, err in problems)
+            raise ValueError(
+                "以下条目无法在原文中核实，请逐字复制原文后重新输出 / fix these items:\n"
+                + "\n".join(f"[{i}] {err}" for i, err in problems[:12])
+            )
+        bad = {i for i, _ in problems}
+        self.dropped = len(bad)  # dropped by the latest validation pass
+        return [item for i, item in enumerate(items) if i not in bad]
 
 
-class WindowExtraction(ExtractionDraft):
-    # Not shown to the model; kept in the cached JSON so a warm run reports the same count.
+def _verifier(info: ValidationInfo) -> MentionVerifier | None:
+    verifier = (info.context or {}).get("verifier")
+    return verifier if isinstance(verifier, MentionVerifier) else None
+
+
+class VerifiedAlliances(AllianceMentions):
+    """Validated (and cached) result only ever holds verified mentions."""
+
+    # Not shown to the model; cached so a warm run reports the same count.
     dropped: SkipJsonSchema[int] = 0
 
-    """``ExtractionDraft`` whose validator verifies evidence against the document.
+    @model_validator(mode="after")
+    def _verify(self, info: ValidationInfo) -> VerifiedAlliances:
+        verifier = _verifier(info)
+        if verifier is not None:
+            self.alliances = verifier.filter(self.alliances)
+            self.dropped += verifier.dropped
+        return self
 
-    On the first failure the errors go back to the model (instructor re-ask); after the
-    re-ask budget is spent, unverifiable items are dropped instead, so the validated (and
-    cached) result only ever holds verified items.
-    """
+
+class VerifiedEvents(EventMentions):
+    dropped: SkipJsonSchema[int] = 0
 
     @model_validator(mode="after")
-    def _verify(self, info: ValidationInfo) -> WindowExtraction:
-        verifier = (info.context or {}).get("verifier")
-        if not isinstance(verifier, WindowVerifier):
-            return self
-        problems = verifier.check(self)
-        if problems and verifier.reasks_left > 0:
-            verifier.reasks_left -= 1
-            verifier.errors.extend(problems)
-            raise ValueError("以下条目的引文或名称无法在原文中核实，请逐字复制原文后重新输出 / "
-                             "fix these items:\n" + "\n".join(problems[:12]))
-        kept = verifier.keep_verified(self)
-        self.dropped += verifier.dropped
-        self.events, self.alliances, self.targets = kept.events, kept.alliances, kept.targets
+    def _verify(self, info: ValidationInfo) -> VerifiedEvents:
+        verifier = _verifier(info)
+        if verifier is not None:
+            self.events = verifier.filter(self.events)
+            self.dropped += verifier.dropped
         return self
 
 
@@ -180,115 +242,382 @@ class WindowExtraction(ExtractionDraft):
 def alliance_kind(name: str) -> str:
     from agent.cleaning import search_form
 
-    simple = search_form(name)
+    simple = search_form(name.strip())
     for suffix, kind in KIND_BY_SUFFIX:
-        if simple.endswith(suffix) or suffix in simple[-6:]:
+        if simple.endswith(suffix):
             return kind
     return "其他"
-
-
-def split_coordinated(name: str) -> list[str]:
-    """“对俄经贸、冰雪体育、现代农业产教融合共同体” → three names sharing the suffix."""
-    m = COORDINATED.match(name)
-    if not m:
-        return [name]
-    parts = re.split(r"[、，,]", m.group("parts"))
-    if any(len(p) > 12 for p in parts):
-        return [name]
-    return [p + m.group("suffix") for p in parts]
 
 
 def _year(doc: Document) -> int | None:
     return int(doc.published[:4]) if doc.published else None
 
 
-def _evidence(doc: Document, quotes: list[str], within: tuple[int, int]) -> list[Evidence]:
-    return verify_quotes(doc, quotes, within=within)[0]
-
-
-def _clean_list(values: list[str]) -> list[str]:
-    seen: list[str] = []
-    for v in values:
-        v = v.strip()
-        if v and v not in seen:
-            seen.append(v)
-    return seen
-
-
-def finalise_event(doc: Document, draft: EventDraft, within: tuple[int, int]) -> Event:
-    from agent.numbers import parse_date
-
-    evidence = _evidence(doc, _item_quotes(draft), within)
-    date = parse_date(draft.date, default_year=_year(doc)) if draft.date else None
-    if date is None:
-        for ev in evidence:
-            date = parse_date(ev.quote, default_year=_year(doc))
-            if date:
-                break
-    return Event(name=draft.name.strip(), event_type=draft.event_type.strip() or "其他",
-                 date=date, date_text=draft.date, location=draft.location,
-                 organizers=_clean_list(draft.organizers), hosts=_clean_list(draft.hosts),
-                 participants=_clean_list(draft.participants), summary=draft.summary.strip(),
-                 evidence=evidence, doc_ids=[doc.doc_id])
-
-
-def finalise_alliances(doc: Document, draft: AllianceDraft,
-                       within: tuple[int, int]) -> list[Alliance]:
+def _names(values: list[str]) -> list[str]:
     from agent.aliases import full_name
-    from agent.numbers import parse_date
 
-    evidence = _evidence(doc, _item_quotes(draft), within)
-    founded = parse_date(draft.founded, default_year=_year(doc)) if draft.founded else None
-    out = []
-    names = split_coordinated(draft.name.strip())
-    for name in names:
-        kind = alliance_kind(name)
-        if kind == "其他" and alliance_kind(draft.kind) == "其他":
-            continue
-        out.append(Alliance(
-            name=name, kind=kind if kind != "其他" else alliance_kind(draft.kind),  # type: ignore[arg-type]
-            members=_clean_list([full_name(m) for m in draft.members]),
-            lead=full_name(draft.lead.strip()) if draft.lead and len(names) == 1 else None,
-            founded=founded or draft.founded, purpose=draft.purpose,
-            evidence=evidence, doc_ids=[doc.doc_id]))
+    out: list[str] = []
+    for v in values:
+        v = full_name(v.strip())
+        if v and v not in out:
+            out.append(v)
     return out
 
 
-def finalise_target(doc: Document, draft: TargetDraft, within: tuple[int, int]) -> Target | None:
-    from agent.numbers import parse_amount, parse_change, parse_deadline_year
+LEAD_RE = re.compile(r"(?:由|分别由|分別由)?([^，,。；;“”\s]{2,60}?)(?:牵头|牽頭)")
+ORG_NOISE = (
+    "主办",
+    "承办",
+    "指导",
+    "表示",
+    "指出",
+    "秘书长",
+    "主任",
+    "局长",
+    "书记",
+    "处长",
+    "院长",
+    "校长",
+    "理事长",
+    "委员",
+)
+ORG_SUFFIXES = (
+    "学院",
+    "大学",
+    "学校",
+    "中学",
+    "公司",
+    "集团",
+    "局",
+    "厅",
+    "部",
+    "委",
+    "会",
+    "中心",
+    "研究院",
+    "院",
+    "所",
+    "协会",
+    "学会",
+    "政府",
+    "办",
+    "市",
+    "区",
+    "县",
+    "省",
+    "社",
+    "园",
+    "基地",
+    "企业",
+    "银行",
+    "医院",
+    "工坊",
+    "站",
+)
+# Leading words before a name that belong to the sentence, not the name.
+NAME_VERBS = re.compile(
+    r"^.*?(签署了|签订了|签署|签订|签定|成立了|组建了|成立|组建|建立|共建|打造|"
+    r"加入|揭牌|为)"
+)
+GENERIC_HEAD = re.compile(r"^[0-9一二三四五六七八九十两几多各该本首批个個]*$")
 
-    evidence = _evidence(doc, _item_quotes(draft), within)
-    quantity = parse_amount(draft.amount)
-    if quantity is None:
+
+def _is_org(doc: Document, name: str) -> bool:
+    from agent.cleaning import search_form
+
+    simple = search_form(name)
+    return (
+        2 <= len(name) <= 30
+        and simple.endswith(ORG_SUFFIXES)
+        and not any(w in simple for w in ORG_NOISE)
+        and _verbatim(doc, name)
+    )
+
+
+def clean_alliance_name(name: str) -> str:
+    """Drop a leading clause the model copied along (“……签署了X联盟框架协议” → X…)."""
+    from agent.cleaning import search_form
+
+    name = name.strip().strip("“”\"'《》")
+    simple = search_form(name)
+    m = NAME_VERBS.match(simple)
+    if m and len(simple) - m.end() >= 4:
+        name = name[m.end() :]
+    return name.strip("“”\"'《》 ")
+
+
+def is_alliance_name(name: str) -> bool:
+    from agent.cleaning import search_form
+
+    simple = search_form(name)
+    m = SHARED_SUFFIX.search(simple) or re.search(r"(协议|契约|定约)$", simple)
+    if not m:
+        return False
+    head = simple[: m.start()]
+    # Descriptions (“集…于一体的合作联盟”), enumerations (“行业性等多类型联盟”) and counts
+    # (“9个职教集团”) are not names.
+    if "的" in head or "等" in head or re.search(r"[0-9一二三四五六七八九十两]+[个個家所支]", head):
+        return False
+    return len(head) >= 2 and not GENERIC_HEAD.match(head) and len(simple) <= 30
+
+
+def _verbatim(doc: Document, text: str) -> bool:
+    return (
+        len(text) >= 2 and locate_quote(doc, text) is not None
+        if len(text) >= 4
+        else (len(text) >= 2 and text in doc.text)
+    )
+
+
+def _coordinated_position(sentence: str, name: str) -> tuple[int, int] | None:
+    """Position of ``name``'s head in a 、-list sharing one suffix, and the list length."""
+    from agent.cleaning import search_form
+
+    simple_sentence, simple_name = search_form(sentence), search_form(name)
+    m = SHARED_SUFFIX.search(simple_name)
+    if not m:
         return None
-    deadline = parse_deadline_year(draft.deadline) if draft.deadline else None
-    if deadline is None:
-        for ev in evidence:
-            deadline = parse_deadline_year(ev.quote)
-            if deadline:
-                break
-    baseline = None
-    for ev in evidence:
-        change = parse_change(ev.quote)
-        if change and abs(change[1].value - quantity.value) < 1e-9:
-            baseline = change[0].value
-    quote_text = "".join(ev.quote for ev in evidence)
+    head, suffix = simple_name[: m.start()], simple_name[m.start() :]
+    for cand in re.finditer(r"([^，,。；;]+?)" + re.escape(suffix), simple_sentence):
+        listed = ESTABLISH_VERB.split(cand.group(1))[-1]
+        parts = [p.strip() for p in re.split(r"[、和与及]", listed)]
+        for i, part in enumerate(parts):
+            if part.endswith(head) and head:
+                return i, len(parts)
+    return None
+
+
+def code_lead(doc: Document, window: Window, name: str, evidence: Evidence) -> str | None:
+    """The organisation written before 牵头 in the alliance's sentence, the one before it,
+    or any sentence of the document naming the alliance (“分别由A、B、C牵头……成立甲、乙、
+    丙共同体” pairs by position)."""
+    from agent.aliases import full_name
+    from agent.cleaning import search_form
+
+    clean_start = doc.cleaned_index(evidence.start)
+    own = [sp for sp in window.sentences if sp[0] <= clean_start < sp[1]]
+    if not own:
+        return None
+    idx = window.sentences.index(own[0])
+    candidates = list(window.sentences[max(0, idx - 1) : idx + 1][::-1])
+    key = search_form(name)
+    candidates += [
+        (s, e)
+        for s, e in split_sentences(doc.text)
+        if key in doc.search_text[s:e] and (s, e) not in candidates
+    ]
+    for s, e in candidates:
+        m = LEAD_RE.search(doc.text[s:e])
+        if not m:
+            continue
+        leads = [x.strip() for x in re.split(r"[、和]", m.group(1)) if x.strip()]
+        pos = _coordinated_position(doc.text[own[0][0] : own[0][1]], name)
+        if pos and len(leads) == pos[1]:
+            lead = leads[pos[0]]
+        elif len(leads) == 1:
+            lead = leads[0]
+        else:
+            continue
+        lead = re.sub(r"^.*(由|分别由|分別由|指导|指導)", "", lead)
+        if len(lead) >= 2:
+            return full_name(lead)
+    return None
+
+
+# The suffix must end the name: “产业联盟学院”, “联盟成员”, “联盟章程” continue it.
+ALLIANCE_SUFFIX = (
+    r"(?:产教融合共同体|共同体|联合体|协同体|连合体|联盟|职教集团|教育集团|集团|协议)"
+    r"(?!学院|成员|理事|专家|章程|委员|秘书|工作|徽标|第|单位|企业|建设)"
+)
+ESTABLISH = re.compile(
+    r"(?:成立了?|组建了?|建立了?|签署了?|签订了?|共建|设立|创建|组建|加入)"
+    r"(?P<name>[^，,。；;：:（）()“][^，,。；;：:（）()]{1,39}?" + ALLIANCE_SUFFIX + ")"
+)
+FOLLOWING = re.compile(
+    r"^[、和及与](?P<name>[^，,。；;：:（）()、和及与]{2,40}?" + ALLIANCE_SUFFIX + ")"
+)
+ESTABLISH_VERB = re.compile(r"(成立了?|组建了?|建立了?|签署了?|签订了?|共建|设立|创建)")
+
+
+def split_coordinated(name: str) -> list[str]:
+    """“对俄经贸、冰雪体育、现代农业产教融合共同体” → three names sharing the suffix."""
+    from agent.cleaning import search_form
+
+    parts = [p for p in re.split(r"[、]", name) if p]
+    if len(parts) < 2:
+        return [name]
+    m = SHARED_SUFFIX.search(search_form(parts[-1]))
+    if not m:
+        return [name]
+    suffix = parts[-1][m.start() :]
+    if any(SHARED_SUFFIX.search(search_form(p)) for p in parts[:-1]) or any(
+        len(p) > 12 for p in parts[:-1]
+    ):
+        return parts if all(SHARED_SUFFIX.search(search_form(p)) for p in parts) else [name]
+    return [p + suffix for p in parts[:-1]] + [parts[-1]]
+
+
+def code_alliance_mentions(doc: Document, window: Window) -> list[AllianceMention]:
+    """Names introduced by an establishing verb (成立/组建/签署…), found by pattern: a
+    safety net for lists the small model lumps together or skips."""
+    out: list[AllianceMention] = []
+    for s, e in window.sentences:
+        simple = doc.search_text[s:e]
+        for m in ESTABLISH.finditer(simple):
+            spans = [(m.start("name"), m.end("name"))]
+            rest = m.end("name")
+            while f := FOLLOWING.match(simple[rest:]):
+                spans.append((rest + f.start("name"), rest + f.end("name")))
+                rest += f.end("name")
+            for a, b in spans:
+                if not is_alliance_name(doc.text[s + a : s + b].split("、")[-1]):
+                    continue
+                for name in split_coordinated(doc.text[s + a : s + b]):
+                    out.append(AllianceMention(name=name))
+    return out
+
+
+def finalise_alliance(doc: Document, window: Window, m: AllianceMention) -> Alliance | None:
+    from agent.aliases import full_name
+    from agent.numbers import parse_date
+
+    name = clean_alliance_name(m.name)
+    if not is_alliance_name(name):
+        return None
+    evidence = locate_name(doc, window, name)
+    if evidence is None:
+        return None
+    founded = parse_date(m.founded, default_year=_year(doc)) if m.founded else None
+    lead = code_lead(doc, window, name, evidence)
+    if lead is None and m.lead and _is_org(doc, m.lead.strip()):
+        lead = full_name(m.lead.strip())
+    members = [x for x in _names(m.members) if x != name and _is_org(doc, x)]
+    return Alliance(
+        name=name,
+        kind=alliance_kind(name),  # type: ignore[arg-type]
+        members=members,
+        lead=lead,
+        founded=founded or m.founded,
+        evidence=[evidence],
+        doc_ids=[doc.doc_id],
+    )
+
+
+def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | None:
+    from agent.numbers import parse_date
+
+    found = locate_quote(doc, m.evidence, within=(window.start, window.end))
+    if found is None or not is_event_name(m.name):
+        return None
+    clean_start = doc.cleaned_index(found.start)
+    evidence = _sentence_evidence(doc, window, clean_start, clean_start + 1)
+    date = parse_date(m.date, default_year=_year(doc)) if m.date else None
+    if date is None:
+        date = parse_date(evidence.quote, default_year=_year(doc))
+    return Event(
+        name=m.name.strip(),
+        event_type=m.event_type.strip() or "其他",
+        date=date,
+        date_text=m.date,
+        location=m.location,
+        organizers=_names(m.organizers),
+        hosts=_names(m.hosts),
+        summary="",
+        evidence=[evidence],
+        doc_ids=[doc.doc_id],
+    )
+
+
+EVENT_NOUNS = (
+    "会",
+    "仪式",
+    "典礼",
+    "活动周",
+    "赛",
+    "论坛",
+    "签约",
+    "签署",
+    "揭牌",
+    "成立",
+    "启动",
+    "开幕",
+    "闭幕",
+    "发布",
+    "展演",
+    "展览",
+    "节",
+)
+
+
+def is_event_name(name: str) -> bool:
+    """A named happening, not a reporting verb (“某某表示”) or a bare date."""
+    from agent.cleaning import search_form
+    from agent.numbers import parse_date
+
+    simple = search_form(name.strip())
+    if any(w in simple for w in ("表示", "指出", "强调", "介绍")):
+        return False
+    if parse_date(simple) and len(re.sub(r"[\d年月日上下午晚]", "", simple)) < 3:
+        return False
+    return any(w in simple for w in EVENT_NOUNS)
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    left = max((text.rfind(ch, 0, start) for ch in CLAUSE_BREAKS), default=-1) + 1
+    rights = [i for i in (text.find(ch, end) for ch in CLAUSE_BREAKS) if i != -1]
+    return left, min(rights, default=len(text))
+
+
+def _metric(clause: str, raw: str) -> str:
+    before = clause.split(raw)[0]
+    before = re.sub(r"^(共|累计|现有|已|共计|全市|其中|目前)", "", before.strip())
+    return (before[-20:] or clause[:20]).strip(" ：:、")
+
+
+def targets_in_sentence(doc: Document, s: int, e: int) -> list[Target]:
+    """Indicators in one sentence, parsed by code; the clause is the evidence."""
+    from agent.numbers import find_quantities, parse_change, parse_deadline_year
+
+    sentence = doc.text[s:e]
+    deadline = parse_deadline_year(sentence)
     published = _year(doc)
-    goal = deadline is not None and (published is None or deadline >= published) or any(
-        w in quote_text for w in GOAL_WORDS[2:])
-    return Target(description=draft.description.strip(), metric=draft.metric.strip(),
-                  value=quantity.value, unit=quantity.unit, qualifier=quantity.qualifier,
-                  amount_text=draft.amount.strip(), deadline_year=deadline, baseline=baseline,
-                  owner=draft.owner, status="goal" if goal else "reported", evidence=evidence,
-                  doc_ids=[doc.doc_id])
-
-
-def finalise_window(doc: Document, draft: ExtractionDraft,
-                    within: tuple[int, int]) -> tuple[list[Event], list[Alliance], list[Target]]:
-    events = [finalise_event(doc, e, within) for e in draft.events]
-    alliances = [a for d in draft.alliances for a in finalise_alliances(doc, d, within)]
-    targets = [t for t in (finalise_target(doc, d, within) for d in draft.targets) if t]
-    return events, alliances, targets
+    goal = (deadline is not None and (published is None or deadline >= published)) or any(
+        cue in doc.search_text[s:e] for cue in GOAL_CUES[2:]
+    )
+    change = parse_change(sentence)
+    out = []
+    previous_end = 0
+    for q in find_quantities(sentence):
+        if q.unit is None or q.unit in NON_TARGET_UNITS:
+            continue
+        # Bare Chinese numerals with a counter (“四个方面”, “三市一区”) are wording,
+        # not indicators; keep them only with a qualifier (近百人) or as a multiple (两倍).
+        if not re.search(r"\d", q.raw) and not q.qualifier and q.unit != "倍":
+            continue
+        cs, ce = _clause(sentence, q.start, q.end)
+        metric_from = max(cs, previous_end)
+        previous_end = q.end
+        start, end = doc.original_span(s + cs, s + ce)
+        clause = sentence[cs:ce]
+        baseline = change[0].value if change and abs(change[1].value - q.value) < 1e-9 else None
+        out.append(
+            Target(
+                description=clause,
+                metric=_metric(sentence[metric_from:ce], q.raw),
+                value=q.value,
+                unit=q.unit,
+                qualifier=q.qualifier,
+                amount_text=q.raw,
+                deadline_year=deadline,
+                baseline=baseline,
+                status="goal" if goal else "reported",
+                evidence=[
+                    Evidence(doc_id=doc.doc_id, quote=doc.original[start:end], start=start, end=end)
+                ],
+                doc_ids=[doc.doc_id],
+            )
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- driver
@@ -298,28 +627,71 @@ def window_budget(settings: Any) -> int:
     return int(settings.chunk_tokens * max(1, settings.window_chunks))
 
 
-def extract_document(llm: Any, doc: Document, settings: Any) -> DocumentExtraction:
+@dataclass
+class ExtractionStats:
+    windows: int = 0
+    input_tokens: int = 0  # tokens of document text sent (tiktoken)
+
+
+def extract_document(
+    llm: Any, doc: Document, settings: Any, stats: ExtractionStats | None = None
+) -> DocumentExtraction:
     from agent.merge import dedupe_within
     from agent.prompts import fence, load_prompt
     from agent.tokens import count_tokens
 
-    prompt = load_prompt("extract")
-    events: list[Event] = []
-    alliances: list[Alliance] = []
-    targets: list[Target] = []
+    stats = stats or ExtractionStats()
+    budget = window_budget(settings)
+    reasks = min(1, settings.max_retries)
     dropped = 0
-    for window in candidate_windows(doc, window_budget(settings), count_tokens):
-        verifier = WindowVerifier(doc, window, reasks_left=min(1, settings.max_retries))
-        messages = prompt.render(title=doc.title, document=fence(window.text))
-        draft = llm.structured(WindowExtraction, messages, prompt=prompt, max_tokens=1200,
-                               validation_context={"verifier": verifier})
-        dropped += draft.dropped
-        e, a, t = finalise_window(doc, draft, (window.start, window.end))
-        events += e
-        alliances += a
-        targets += t
+    alliances: list[Alliance] = []
+    prompt = load_prompt("extract_alliances")
+    for window in pack_windows(
+        doc, pick_sentences(doc, _has(ALLIANCE_WORDS)), budget, count_tokens
+    ):
+        verifier = MentionVerifier(doc, window, reasks_left=reasks)
+        found = llm.structured(
+            VerifiedAlliances,
+            prompt.render(document=fence(window.text)),
+            prompt=prompt,
+            max_tokens=600,
+            validation_context={"verifier": verifier},
+        )
+        stats.windows += 1
+        stats.input_tokens += window.tokens
+        dropped += found.dropped
+        mentions = list(found.alliances)
+        for m in found.alliances:  # the model may still lump a 、-list into one name
+            parts = split_coordinated(clean_alliance_name(m.name))
+            if len(parts) > 1:
+                mentions += [AllianceMention(name=p, founded=m.founded) for p in parts]
+        mentions += code_alliance_mentions(doc, window)
+        alliances += [a for m in mentions if (a := finalise_alliance(doc, window, m))]
+    events: list[Event] = []
+    prompt = load_prompt("extract_events")
+    for window in pack_windows(doc, pick_sentences(doc, _has(EVENT_WORDS)), budget, count_tokens):
+        verifier = MentionVerifier(doc, window, reasks_left=reasks)
+        found_events = llm.structured(
+            VerifiedEvents,
+            prompt.render(document=fence(window.text)),
+            prompt=prompt,
+            max_tokens=700,
+            validation_context={"verifier": verifier},
+        )
+        stats.windows += 1
+        stats.input_tokens += window.tokens
+        dropped += found_events.dropped
+        events += [e for m in found_events.events if (e := finalise_event(doc, window, m))]
+    targets = [t for s, e in split_sentences(doc.text) for t in targets_in_sentence(doc, s, e)]
     return DocumentExtraction(
-        doc_id=doc.doc_id, path=doc.path, title=doc.title, published=doc.published,
-        script=doc.script, content_hash=doc.content_hash,
-        events=dedupe_within(events), alliances=dedupe_within(alliances),
-        targets=dedupe_within(targets), dropped=dropped)
+        doc_id=doc.doc_id,
+        path=doc.path,
+        title=doc.title,
+        published=doc.published,
+        script=doc.script,
+        content_hash=doc.content_hash,
+        events=dedupe_within(events),
+        alliances=dedupe_within(alliances),
+        targets=dedupe_within(targets),
+        dropped=dropped,
+    )

@@ -40,9 +40,15 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*")
-                                if f.is_file() and f.suffix.lower() in SUFFIXES
-                                and not any(part.startswith(".") for part in f.parts)))
+            files.extend(
+                sorted(
+                    f
+                    for f in p.rglob("*")
+                    if f.is_file()
+                    and f.suffix.lower() in SUFFIXES
+                    and not any(part.startswith(".") for part in f.parts)
+                )
+            )
         elif p.exists():
             files.append(p)
         else:
@@ -61,8 +67,13 @@ def chunk_params(settings: Settings) -> str:
     return f"tok={settings.chunk_tokens};overlap={settings.chunk_overlap_tokens};emb={settings.embedding}"
 
 
-def ingest(store: Store, paths: Iterable[Path], *, prune: bool = False,
-           on_file: Callable[[FileResult], None] | None = None) -> IngestReport:
+def ingest(
+    store: Store,
+    paths: Iterable[Path],
+    *,
+    prune: bool = False,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> IngestReport:
     from agent.chunking import chunk_document
     from agent.cleaning import load_document
     from agent.embeddings import embed_texts
@@ -78,23 +89,36 @@ def ingest(store: Store, paths: Iterable[Path], *, prune: bool = False,
         for path in files:
             try:
                 doc = load_document(path, max_bytes=max_bytes)
+                doc.path = str(path.resolve())  # --prune and path selection need absolute paths
             except InputError as exc:
                 result = FileResult(str(path), "failed", error=str(exc))
             else:
                 existing = store.document(doc.doc_id)
-                if (existing and existing.content_hash == doc.content_hash
-                        and existing.chunk_params == params):
-                    result = FileResult(str(path), "unchanged", doc.doc_id, existing.n_chunks,
-                                        existing.title)
+                if (
+                    existing
+                    and existing.content_hash == doc.content_hash
+                    and existing.chunk_params == params
+                ):
+                    result = FileResult(
+                        str(path), "unchanged", doc.doc_id, existing.n_chunks, existing.title
+                    )
                 else:
-                    chunks = chunk_document(doc, max_tokens=settings.chunk_tokens,
-                                            overlap_tokens=settings.chunk_overlap_tokens,
-                                            count=count_tokens)
+                    chunks = chunk_document(
+                        doc,
+                        max_tokens=settings.chunk_tokens,
+                        overlap_tokens=settings.chunk_overlap_tokens,
+                        count=count_tokens,
+                    )
                     vectors = embed_texts([c.search_text for c in chunks])
                     words = [tokenize(c.search_text) for c in chunks]
                     store.replace_document(doc, chunks, vectors, words, params)
-                    result = FileResult(str(path), "updated" if existing else "added",
-                                        doc.doc_id, len(chunks), doc.title)
+                    result = FileResult(
+                        str(path),
+                        "updated" if existing else "added",
+                        doc.doc_id,
+                        len(chunks),
+                        doc.title,
+                    )
             report.results.append(result)
             if on_file:
                 on_file(result)

@@ -26,8 +26,14 @@ class Hit:
     def as_json(self, rank: int) -> dict[str, object]:
         c = self.chunk
         return {
-            "rank": rank, "chunk_id": c.chunk_id, "doc_id": c.doc_id, "path": c.path,
-            "title": c.title, "start": c.start, "end": c.end, "text": c.text,
+            "rank": rank,
+            "chunk_id": c.chunk_id,
+            "doc_id": c.doc_id,
+            "path": c.path,
+            "title": c.title,
+            "start": c.start,
+            "end": c.end,
+            "text": c.text,
             "score": round(self.score, 6),
             "dense": None if self.dense is None else round(self.dense, 6),
             "lexical": None if self.lexical is None else round(self.lexical, 6),
@@ -60,9 +66,12 @@ def lexical_search(store: Store, query: str, k: int) -> list[tuple[str, float]]:
     return list(store.lexical().search(tokenize(query), k))
 
 
-def fuse(dense: list[tuple[str, float]], lexical: list[tuple[str, float]],
-         dense_weight: float, lexical_weight: float) -> list[tuple[str, float, float | None,
-                                                                   float | None]]:
+def fuse(
+    dense: list[tuple[str, float]],
+    lexical: list[tuple[str, float]],
+    dense_weight: float,
+    lexical_weight: float,
+) -> list[tuple[str, float, float | None, float | None]]:
     dense_map = dict(dense)
     lex_map = dict(lexical)
     best_lex = max(lex_map.values(), default=0.0) or 1.0
@@ -76,8 +85,14 @@ def fuse(dense: list[tuple[str, float]], lexical: list[tuple[str, float]],
     return fused
 
 
-def search(store: Store, query: str, k: int = 5, mode: Mode = "hybrid",
-           dense_weight: float | None = None, lexical_weight: float | None = None) -> list[Hit]:
+def search(
+    store: Store,
+    query: str,
+    k: int = 5,
+    mode: Mode = "hybrid",
+    dense_weight: float | None = None,
+    lexical_weight: float | None = None,
+) -> list[Hit]:
     if not query.strip():
         return []
     q = query_form(query)
@@ -87,6 +102,7 @@ def search(store: Store, query: str, k: int = 5, mode: Mode = "hybrid",
     pool = max(k, CANDIDATES)
     dense = dense_search(store, q, pool) if mode in ("hybrid", "dense") else []
     lexical = lexical_search(store, q, pool) if mode in ("hybrid", "lexical") else []
+    ranked: list[tuple[str, float, float | None, float | None]]
     if mode == "dense":
         ranked = [(i, s, s, None) for i, s in dense]
     elif mode == "lexical":

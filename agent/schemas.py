@@ -26,42 +26,30 @@ class Evidence(BaseModel):
 # --------------------------------------------------------------------------- drafts (LLM)
 
 
-class EventDraft(BaseModel):
-    name: str = Field(description="事件名称，如“中原经济区技工教育联盟成立大会”")
-    event_type: str = Field(description="类型：会议/成立大会/启动仪式/签约/揭牌/活动周/比赛/其他")
+class EventMention(BaseModel):
+    name: str = Field(max_length=60, description="活动名称，如“中原经济区技工教育联盟成立大会”")
+    event_type: str = Field(description="会议/成立大会/启动仪式/签约/揭牌/活动周/比赛/其他")
     date: str | None = Field(default=None, description="原文中的日期，如“6月12日”")
-    location: str | None = Field(default=None, description="举办地点")
-    organizers: list[str] = Field(default_factory=list, description="主办单位")
-    hosts: list[str] = Field(default_factory=list, description="承办/协办单位")
-    participants: list[str] = Field(default_factory=list, description="出席或参加的单位/人员")
-    summary: str = Field(default="", description="一句话概括")
-    evidence: list[str] = Field(description="从原文逐字复制的句子片段")
+    location: str | None = Field(default=None, max_length=40, description="举办地点")
+    organizers: list[str] = Field(default_factory=list, max_length=12, description="主办单位")
+    hosts: list[str] = Field(default_factory=list, max_length=6, description="承办单位")
+    evidence: str = Field(max_length=120, description="从原文逐字复制的一句话（写明该活动的句子）")
 
 
-class AllianceDraft(BaseModel):
-    name: str = Field(description="联盟/共同体/联合体/职教集团/协议的全称")
-    kind: str = Field(description="联盟/共同体/联合体/职教集团/协议/学院/其他")
-    members: list[str] = Field(default_factory=list, description="成员单位")
-    lead: str | None = Field(default=None, description="牵头单位")
+class EventMentions(BaseModel):
+    # Array/string bounds become grammar limits: they stop a small model from looping.
+    events: list[EventMention] = Field(default_factory=list, max_length=6)
+
+
+class AllianceMention(BaseModel):
+    name: str = Field(max_length=60, description="联盟/共同体/联合体/职教集团/协议的全称，逐字复制")
+    lead: str | None = Field(default=None, max_length=40, description="牵头单位")
+    members: list[str] = Field(default_factory=list, max_length=12, description="成员单位")
     founded: str | None = Field(default=None, description="成立日期（原文）")
-    purpose: str | None = Field(default=None, description="宗旨或目的")
-    evidence: list[str] = Field(description="从原文逐字复制的句子片段")
 
 
-class TargetDraft(BaseModel):
-    description: str = Field(description="指标或目标的内容")
-    metric: str = Field(description="计量对象，如“产教融合共同体数量”")
-    amount: str = Field(description="原文中的数量短语，逐字复制，如“50余所”“3.19亿元”")
-    deadline: str | None = Field(default=None, description="期限短语，如“到2025年”")
-    baseline: str | None = Field(default=None, description="基数短语（如有）")
-    owner: str | None = Field(default=None, description="责任主体")
-    evidence: list[str] = Field(description="从原文逐字复制的句子片段")
-
-
-class ExtractionDraft(BaseModel):
-    events: list[EventDraft] = Field(default_factory=list)
-    alliances: list[AllianceDraft] = Field(default_factory=list)
-    targets: list[TargetDraft] = Field(default_factory=list)
+class AllianceMentions(BaseModel):
+    alliances: list[AllianceMention] = Field(default_factory=list, max_length=6)
 
 
 # --------------------------------------------------------------------------- verified items
@@ -70,7 +58,9 @@ class ExtractionDraft(BaseModel):
 class Event(BaseModel):
     name: str
     event_type: str
-    date: str | None = Field(default=None, description="ISO date or partial: 2023-06-12, 2023-06, --06-12")
+    date: str | None = Field(
+        default=None, description="ISO date or partial: 2023-06-12, 2023-06, --06-12"
+    )
     date_text: str | None = None
     location: str | None = None
     organizers: list[str] = Field(default_factory=list)

@@ -76,10 +76,15 @@ class StoredDocument:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "doc_id": self.doc_id, "path": self.path, "title": self.title,
-            "published": self.published, "script": self.script,
-            "content_hash": self.content_hash, "encoding": self.encoding,
-            "chunks": self.n_chunks, "mojibake_spans": len(self.mojibake),
+            "doc_id": self.doc_id,
+            "path": self.path,
+            "title": self.title,
+            "published": self.published,
+            "script": self.script,
+            "content_hash": self.content_hash,
+            "encoding": self.encoding,
+            "chunks": self.n_chunks,
+            "mojibake_spans": len(self.mojibake),
         }
 
 
@@ -127,8 +132,7 @@ class Store:
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise StoreError(
-                            f"store {self.root} is locked by another writer") from None
+                        raise StoreError(f"store {self.root} is locked by another writer") from None
                     time.sleep(0.2)
             try:
                 yield
@@ -153,19 +157,30 @@ class Store:
             if self.settings.chroma_url:
                 url = urlparse(self.settings.chroma_url)
                 client = chromadb.HttpClient(
-                    host=url.hostname or "127.0.0.1", port=url.port or 8000,
-                    ssl=url.scheme == "https", settings=chroma_settings)
+                    host=url.hostname or "127.0.0.1",
+                    port=url.port or 8000,
+                    ssl=url.scheme == "https",
+                    settings=chroma_settings,
+                )
             else:
                 client = chromadb.PersistentClient(
-                    path=str(self.root / "chroma"), settings=chroma_settings)
-            ef: Any = (EndpointEmbeddingFunction(self.settings.embedding_model,
-                                                 self.settings.base_url)
-                       if self.settings.embedding == "openai" else USEEmbeddingFunction())
+                    path=str(self.root / "chroma"), settings=chroma_settings
+                )
+            ef: Any = (
+                EndpointEmbeddingFunction(self.settings.embedding_model, self.settings.base_url)
+                if self.settings.embedding == "openai"
+                else USEEmbeddingFunction()
+            )
             return client.get_or_create_collection(
                 COLLECTION,
                 embedding_function=ef,
-                configuration={"hnsw": {"space": "cosine", "ef_search": self.settings.ef_search,
-                                        "ef_construction": 200}},
+                configuration={
+                    "hnsw": {
+                        "space": "cosine",
+                        "ef_search": self.settings.ef_search,
+                        "ef_construction": 200,
+                    }
+                },
             )
         except Exception as exc:
             where = self.settings.chroma_url or str(self.root / "chroma")
@@ -181,7 +196,8 @@ class Store:
             """SELECT d.doc_id, d.path, d.title, d.published, d.script, d.content_hash,
                       d.encoding, d.chunk_params, d.mojibake, d.ingested_at,
                       (SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id)
-               FROM documents d ORDER BY d.path""").fetchall()
+               FROM documents d ORDER BY d.path"""
+        ).fetchall()
         return [self._doc_row(r) for r in rows]
 
     def document(self, doc_id: str) -> StoredDocument | None:
@@ -190,9 +206,18 @@ class Store:
     @staticmethod
     def _doc_row(r: Sequence[Any]) -> StoredDocument:
         return StoredDocument(
-            doc_id=r[0], path=r[1], title=r[2], published=r[3], script=r[4],
-            content_hash=r[5], encoding=r[6], chunk_params=r[7],
-            mojibake=[tuple(s) for s in json.loads(r[8])], ingested_at=r[9], n_chunks=r[10])
+            doc_id=r[0],
+            path=r[1],
+            title=r[2],
+            published=r[3],
+            script=r[4],
+            content_hash=r[5],
+            encoding=r[6],
+            chunk_params=r[7],
+            mojibake=[tuple(s) for s in json.loads(r[8])],
+            ingested_at=r[9],
+            n_chunks=r[10],
+        )
 
     def original(self, doc_id: str) -> str:
         row = self.db.execute("SELECT original FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
@@ -207,11 +232,13 @@ class Store:
         stored = self.document(doc_id)
         if stored is None:
             raise StoreError(f"document {doc_id} is not in the store")
-        return document_from_text(self.original(doc_id), path=stored.path, doc_id=doc_id,
-                                  encoding=stored.encoding)
+        return document_from_text(
+            self.original(doc_id), path=stored.path, doc_id=doc_id, encoding=stored.encoding
+        )
 
-    def chunks(self, chunk_ids: Sequence[str] | None = None,
-               doc_id: str | None = None) -> list[StoredChunk]:
+    def chunks(
+        self, chunk_ids: Sequence[str] | None = None, doc_id: str | None = None
+    ) -> list[StoredChunk]:
         sql = """SELECT c.chunk_id, c.doc_id, c.idx, c.start, c."end", c.clean_start, c.clean_end,
                         c.text, c.search_text, c.tokens, d.path, d.title
                  FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"""
@@ -237,8 +264,14 @@ class Store:
         return int(docs), int(chunks)
 
     # ------------------------------------------------------------------ writes
-    def replace_document(self, doc: Document, chunks: list[Chunk], embeddings: np.ndarray,
-                         words: list[list[str]], chunk_params: str) -> None:
+    def replace_document(
+        self,
+        doc: Document,
+        chunks: list[Chunk],
+        embeddings: np.ndarray,
+        words: list[list[str]],
+        chunk_params: str,
+    ) -> None:
         if chunks:
             self.collection.upsert(
                 ids=[c.chunk_id for c in chunks],
@@ -251,14 +284,39 @@ class Store:
             self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc.doc_id,))
             self.db.execute(
                 "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (doc.doc_id, doc.path, doc.title, doc.published, doc.script, doc.content_hash,
-                 doc.encoding, chunk_params, json.dumps([(s.start, s.end) for s in doc.mojibake]),
-                 doc.original, time.time()))
+                (
+                    doc.doc_id,
+                    doc.path,
+                    doc.title,
+                    doc.published,
+                    doc.script,
+                    doc.content_hash,
+                    doc.encoding,
+                    chunk_params,
+                    json.dumps([(s.start, s.end) for s in doc.mojibake]),
+                    doc.original,
+                    time.time(),
+                ),
+            )
             self.db.executemany(
                 "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [(c.chunk_id, c.doc_id, c.index, c.start, c.end, c.clean_start, c.clean_end,
-                  c.text, c.search_text, c.tokens, " ".join(w)) for c, w in zip(chunks, words,
-                                                                                strict=True)])
+                [
+                    (
+                        c.chunk_id,
+                        c.doc_id,
+                        c.index,
+                        c.start,
+                        c.end,
+                        c.clean_start,
+                        c.clean_end,
+                        c.text,
+                        c.search_text,
+                        c.tokens,
+                        " ".join(w),
+                    )
+                    for c, w in zip(chunks, words, strict=True)
+                ],
+            )
             self._bump_generation()
         self._delete_stale_vectors(doc_id=doc.doc_id)
 
@@ -276,14 +334,16 @@ class Store:
     def _bump_generation(self) -> None:
         self.db.execute(
             "INSERT INTO meta(key, value) VALUES('generation', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
 
     def _catalog_chunk_ids(self, doc_id: str | None = None) -> set[str]:
         if doc_id is None:
             rows = self.db.execute("SELECT chunk_id FROM chunks").fetchall()
         else:
-            rows = self.db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?",
-                                   (doc_id,)).fetchall()
+            rows = self.db.execute(
+                "SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,)
+            ).fetchall()
         return {r[0] for r in rows}
 
     def _delete_stale_vectors(self, doc_id: str | None = None) -> int:
@@ -308,8 +368,11 @@ class Store:
                 ids=[r.chunk_id for r in rows],
                 embeddings=embed_texts([r.search_text for r in rows]),
                 documents=[r.search_text for r in rows],
-                metadatas=[{"doc_id": r.doc_id, "index": r.index, "start": r.start,
-                            "end": r.end} for r in rows])
+                metadatas=[
+                    {"doc_id": r.doc_id, "index": r.index, "start": r.start, "end": r.end}
+                    for r in rows
+                ],
+            )
         return {"removed_vectors": removed, "restored_vectors": len(missing)}
 
     # ------------------------------------------------------------------ lexical
@@ -327,7 +390,8 @@ class Store:
         if index is None:
             rows = self.db.execute(
                 "SELECT c.chunk_id, c.words FROM chunks c JOIN documents d USING(doc_id) "
-                "ORDER BY d.path, c.idx").fetchall()
+                "ORDER BY d.path, c.idx"
+            ).fetchall()
             index = LexicalIndex.build([r[0] for r in rows], [r[1].split() for r in rows])
             tmp = folder.with_name("bm25.tmp")
             import shutil

@@ -11,10 +11,19 @@ SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Tests never read the user's agent.toml or endpoint variables."""
-    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "AGENT_MODEL", "AGENT_GGUF", "AGENT_CONFIG",
-                 "AGENT_STORE", "AGENT_CHROMA_URL"):
+    for name in (
+        "OPENAI_BASE_URL",
+        "OPENAI_API_KEY",
+        "AGENT_MODEL",
+        "AGENT_GGUF",
+        "AGENT_CONFIG",
+        "AGENT_STORE",
+        "AGENT_CHROMA_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AGENT_CONFIG", str(ROOT / "tests" / "agent.test.toml"))
     os.environ.setdefault("AGENT_CACHE_DIR", str(Path.home() / ".cache" / "zhijiao-agent"))

@@ -28,7 +28,7 @@ def test_long_sentence_is_split_under_budget() -> None:
     sents = sentences(text, 50, count_tokens)
     assert len(sents) > 1
     assert all(s.tokens <= 50 for s in sents)
-    assert "".join(text[s.start:s.end] for s in sents) == text
+    assert "".join(text[s.start : s.end] for s in sents) == text
 
 
 def test_pack_respects_budget_and_overlap() -> None:
@@ -54,8 +54,8 @@ def test_seed_chunks_slice_original(seeds: list[Path], budget: int) -> None:
         assert chunks, path
         for c in chunks:
             assert c.tokens <= budget
-            piece = original[c.start:c.end]
-            assert piece == doc.original[c.start:c.end]
+            piece = original[c.start : c.end]
+            assert piece == doc.original[c.start : c.end]
             # the cleaned chunk text is the original slice with only deletions applied
             kept = "".join(doc.original[doc.offsets[i]] for i in range(c.clean_start, c.clean_end))
             assert kept == c.text

@@ -47,11 +47,12 @@ def test_ingest_seeds_and_search_both_scripts(store: Store, corpus: Path) -> Non
     hits = search(store, "绍兴数字工匠共育联盟", k=3)
     assert hits[0].chunk.path.endswith("004_dda3a32338a80fe7.txt")
     for h in hits:
-        assert store.original(h.chunk.doc_id)[h.chunk.start:h.chunk.end]
+        assert store.original(h.chunk.doc_id)[h.chunk.start : h.chunk.end]
 
 
-def test_reingest_unchanged_does_no_embedding(store: Store, corpus: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reingest_unchanged_does_no_embedding(
+    store: Store, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ingest(store, [corpus])
     import agent.embeddings as emb
 
@@ -134,8 +135,9 @@ def test_huge_file_refused_by_limit(tmp_path: Path) -> None:
             fh.write(line)
     assert path.stat().st_size >= 20 * 1024 * 1024
     store_dir = tmp_path / "store"
-    result = CliRunner().invoke(main, ["--store", str(store_dir), "ingest", str(path)],
-                                env={"AGENT_MAX_FILE_MB": "5"})
+    result = CliRunner().invoke(
+        main, ["--store", str(store_dir), "ingest", str(path)], env={"AGENT_MAX_FILE_MB": "5"}
+    )
     assert result.exit_code == 2
     assert "limit" in result.output.lower() and "Traceback" not in result.output
     assert Store(load_settings({"store": store_dir})).counts() == (0, 0)
@@ -153,9 +155,20 @@ def test_chroma_server_mode(tmp_path: Path, corpus: Path) -> None:
     if not chroma.exists():
         pytest.skip("chroma CLI not installed")
     port = _free_port()
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "server"), "--port",
-                             str(port), "--host", "127.0.0.1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            str(chroma),
+            "run",
+            "--path",
+            str(tmp_path / "server"),
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -163,8 +176,9 @@ def test_chroma_server_mode(tmp_path: Path, corpus: Path) -> None:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.3)
-        settings = load_settings({"store": tmp_path / "store",
-                                  "chroma_url": f"http://127.0.0.1:{port}"})
+        settings = load_settings(
+            {"store": tmp_path / "store", "chroma_url": f"http://127.0.0.1:{port}"}
+        )
         store = Store(settings)
         ingest(store, [corpus])
         assert not (tmp_path / "store" / "chroma").exists()

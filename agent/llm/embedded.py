@@ -24,6 +24,7 @@ import time
 import weakref
 from pathlib import Path
 from types import TracebackType
+from typing import TextIO
 
 import httpx
 
@@ -235,7 +236,10 @@ class EmbeddedServer:
         generation fell from ~15 to ~0.4 tok/s), so a second process waits its turn."""
         import fcntl
 
-        self._lock_file = (self.log_dir / "embedded.lock").open("a+")
+        import tempfile
+
+        lock_path = Path(tempfile.gettempdir()) / f"zhijiao-agent-embedded-{os.getuid()}.lock"
+        self._lock_file: TextIO | None = lock_path.open("a+")
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

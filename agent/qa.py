@@ -1,0 +1,691 @@
+"""Cited question answering: retrieve, build a tight context, one structured LLM call,
+verify every quote by code, refuse when the evidence is not there.
+
+Pipeline for ``answer_question``:
+
+1. (optional) a follow-up question is rewritten into a standalone one from ``history``;
+2. hybrid retrieval of the top-k chunks (the query is searched in its simplified form,
+   so a traditional-script question finds simplified text and back);
+3. **evidence gate** (no model call): if the retrieved chunks cover too few of the
+   question's content words (jieba words of the simplified question, question words and
+   function words removed), or the question's numbers/years appear in none of them, the
+   answer is a refusal;
+4. **tight context**: from every retrieved chunk, the sentences sharing the most content
+   words with the question (plus neighbours) within a tiktoken budget, in document order,
+   as numbered sources ``[1]``, ``[2]`` …; the fixed instructions come first in the prompt
+   (llama.cpp reuses that cached prefix), sources and question last;
+5. one ``llm.structured`` call; the :class:`VerifiedAnswer` validator checks each citation
+   (source number exists, quote found verbatim by :func:`agent.evidence.locate_quote`
+   inside that chunk, numbers of the claim present in its quotes) and re-asks once with
+   the errors; after that, unverifiable claims are dropped, so the cached JSON is clean;
+6. refusal when the model says ``answerable=false``, when no verified claim remains, or when
+   a specific constraint of the question (a number/year, a place name, the thing counted by
+   多少/几) is absent from the cited chunks and from the cited article's lead;
+7. the answer text is converted to the question's script (OpenCC), citations carry exact
+   original offsets (``original[start:end] == quote``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from pydantic import ValidationInfo, model_validator
+
+from agent.documents import Document
+from agent.errors import ModelError, StoreError
+from agent.schemas import Answer, AnswerDraft, Citation, Claim, ClaimDraft, Evidence
+from agent.store import Store, StoredChunk
+
+DEFAULT_K = 3
+CONTEXT_TOKENS = 360
+"""Token budget (tiktoken o200k) of all source texts together (~400 with the fences)."""
+MAX_SENTENCE_TOKENS = 150
+"""A longer sentence is clipped to a window around its matching words."""
+MIN_COVERAGE = 0.35
+"""Evidence gate: least length-weighted share of the question's content words found in one
+retrieved chunk. Calibrated on the seed questions (evals/gold/qa.yaml plus off-corpus
+probes): answerable ones score 0.52–1.0, off-corpus ones 0.0–0.15."""
+MAX_QUOTE_CHARS = 160
+"""Longest accepted citation (original characters); longer ones are re-asked."""
+MIN_TRIMMED_SHARE = 0.7
+"""A quote with extra words at its edges is accepted when its verbatim core covers this
+share of it (see :func:`trimmed_quote`)."""
+MAX_TOKENS = 320
+"""Completion budget of the answer call (a short answer with one or two quotes)."""
+
+# Question words and function words: never evidence of relevance.
+STOPWORDS = frozenset(
+    """
+    什么 哪 哪里 哪儿 哪个 哪些 哪几个 哪几 哪家 哪所 哪位 哪年 哪天 几 几个 几家 几所 几名 多少 何时 何地
+    何 谁 如何 怎样 怎么 怎么样 为什么 为何 是否 是不是 吗 呢 吧 么 请问 一下 具体 分别 主要
+    的 了 在 是 有 和 与 及 以及 或 由 从 到 为 对 把 被 将 还 也 都 就 又 等 之 其 该 这 那 这个
+    那个 这些 那些 它 它们 他 他们 她 我 我们 你 您 现有 当天 共 共有 一共 总共 相关 以 于 之一
+    哪里 举行 举办 召开 成立 进行 开展 情况 内容 方面 时候 时间 地点 期间 如何 变化
+    """.split()
+)
+# Placeholders that make a question a follow-up needing the previous turns.
+FOLLOWUP_CUES = (
+    "它", "他", "她", "他们", "它们", "她们", "其", "该", "这个", "那个", "这些", "那些", "此",
+    "上述", "前者", "后者", "这次", "那次", "此次", "这所", "那所", "这家", "这里", "那里",
+    "呢", "还有", "另外", "那么", "再",
+)
+_YEARISH = re.compile(r"\d+(?:\.\d+)?")
+_COUNTER = "个家所名位人项支次年天条座件届期种类"
+_COUNT_Q = re.compile(rf"(?<!哪)(?:多少|几)[{_COUNTER}]?")
+_PUNCT = set("，,。．.？?！!；;：:、（）()“”\"'‘’《》【】[] \n")
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def _converter(config: str) -> Any:
+    from agent.cleaning import _converter as conv
+
+    return conv(config)
+
+
+def simplified(text: str) -> str:
+    """Simplified, half-width form (same length) used for every lexical comparison."""
+    from agent.cleaning import search_form
+
+    return search_form(text)
+
+
+def question_script(question: str) -> str:
+    """``traditional`` or ``simplified`` (mixed/unknown count as simplified)."""
+    from agent.cleaning import detect_script
+
+    return "traditional" if detect_script(question) == "traditional" else "simplified"
+
+
+def to_script(text: str, script: str) -> str:
+    """Convert ``text`` to the question's script with OpenCC (s2t / t2s)."""
+    if not text:
+        return text
+    return str(_converter("s2t" if script == "traditional" else "t2s").convert(text))
+
+
+@cache
+def _pseg() -> Any:
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return pseg
+
+
+def content_words(question: str) -> list[str]:
+    """Jieba words of the simplified question minus question/function words (order kept)."""
+    from agent.lexical import tokenize
+
+    out: list[str] = []
+    for w in tokenize(simplified(question)):
+        if w in STOPWORDS or w in out:
+            continue
+        if len(w) < 2 and not w.isdigit():
+            continue
+        out.append(w)
+    return out
+
+
+def _weight(word: str) -> float:
+    return float(min(len(word), 4))
+
+
+def coverage(words: Sequence[str], search_text: str) -> float:
+    """Length-weighted share of ``words`` occurring in ``search_text``."""
+    total = sum(_weight(w) for w in words)
+    if not total:
+        return 0.0
+    return sum(_weight(w) for w in words if w in search_text) / total
+
+
+def question_numbers(question: str) -> list[str]:
+    """Arabic numbers (years included) written in the question."""
+    return list(dict.fromkeys(_YEARISH.findall(simplified(question))))
+
+
+def question_constraints(question: str) -> list[tuple[str, list[str]]]:
+    """Specific things the answer must be about: ``(label, alternatives)`` pairs.
+
+    * every number / year written in the question;
+    * place names (jieba ``ns``) of two or more characters;
+    * the thing counted by 多少/几 (the nouns right after ``多少[量词]``): at least one of
+      them must appear (“多少名在校生” needs 在校生).
+    """
+    q = simplified(question)
+    out: list[tuple[str, list[str]]] = [(n, [n]) for n in question_numbers(q)]
+    pairs = [(w, f) for w, f in _pseg().lcut(q)]
+    for w, f in pairs:
+        if f == "ns" and len(w) >= 2 and not any(w in alts for _, alts in out):
+            out.append((w, [w]))
+    for m in _COUNT_Q.finditer(q):
+        phrase: list[str] = []
+        pos = 0
+        for w, f in pairs:
+            start = q.find(w, pos)
+            pos = start + len(w) if start >= 0 else pos
+            if start < m.end():
+                continue
+            if w in _PUNCT or (f.startswith(("v", "p", "u", "x", "r")) and f != "vn"):
+                break
+            if len(w) >= 2 and f.startswith(("n", "vn", "j", "l")) and w not in STOPWORDS:
+                phrase.append(w)
+        if phrase:
+            out.append(("".join(phrase), phrase))
+    focus = _what_focus(q, pairs)
+    if focus and not any(focus in alts for _, alts in out):
+        out.append((focus, [focus]))
+    return out
+
+
+def _what_focus(q: str, pairs: list[tuple[str, str]]) -> str | None:
+    """The noun asked about by 什么: “X是什么” / “以什么为X” / “什么X” → X."""
+    words = [w for w, _ in pairs]
+    flags = [f for _, f in pairs]
+    for i, w in enumerate(words):
+        if w != "什么":
+            continue
+        cand: list[int] = []
+        if i >= 2 and words[i - 1] == "是":
+            cand.append(i - 2)
+        if i + 2 < len(words) and words[i + 1] == "为":
+            cand.append(i + 2)
+        if i + 1 < len(words):
+            cand.append(i + 1)
+        for j in cand:
+            if len(words[j]) >= 2 and flags[j].startswith("n") and words[j] not in STOPWORDS:
+                return words[j]
+    return None
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class Source:
+    """One numbered source shown to the model: selected sentences of one chunk."""
+
+    number: int
+    chunk: StoredChunk
+    doc: Document
+    text: str
+    spans: list[tuple[int, int]] = field(default_factory=list)  # cleaned ranges shown
+
+    @property
+    def within(self) -> tuple[int, int]:
+        return (self.chunk.clean_start, self.chunk.clean_end)
+
+    def lead(self) -> str:
+        """Simplified text of the article's title and first sentences (sets year/place)."""
+        return simplified(self.doc.title + "\n" + self.doc.text[:300])
+
+
+def _sentence_spans(chunk: StoredChunk) -> list[tuple[int, int]]:
+    from agent.chunking import split_sentences
+
+    base = chunk.clean_start
+    return [(base + s, base + e) for s, e in split_sentences(chunk.text)]
+
+
+def _clip(doc: Document, span: tuple[int, int], words: Sequence[str],
+          max_tokens: int, count: Any) -> tuple[int, int]:
+    """Shrink a too-long sentence to a window around its first matching word."""
+    s, e = span
+    if count(doc.search_text[s:e]) <= max_tokens:
+        return span
+    form = doc.search_text[s:e]
+    hits = [form.find(w) for w in words if w in form]
+    centre = s + (min(hits) if hits else 0)
+    width = max(20, int(max_tokens * 1.1))
+    a = max(s, centre - width // 3)
+    b = min(e, a + width)
+    while b > a + 10 and count(doc.search_text[a:b]) > max_tokens:
+        b -= 10
+    return (a, b)
+
+
+def build_context(store: Store, hits: Sequence[Any], question: str, *,
+                  budget: int = CONTEXT_TOKENS) -> list[Source]:
+    """Numbered sources: per chunk, the sentences most relevant to ``question``.
+
+    Sentences are scored by length-weighted overlap with the question's content words
+    (simplified forms); the best sentences of all chunks are taken first (best chunk
+    first on ties), then their neighbours, while the total stays within ``budget``
+    tokens. Chunks with no overlapping sentence are left out. The text shown is the
+    simplified search form (same length as the cleaned text): the small model copies
+    simplified text more faithfully, and quotes are matched script-agnostically.
+    """
+    from agent.tokens import count_tokens
+
+    words = content_words(question)
+    docs: dict[str, Document] = {}
+    per_chunk: list[tuple[StoredChunk, Document, list[tuple[int, int]], list[float]]] = []
+    for hit in hits:
+        chunk: StoredChunk = hit.chunk
+        if chunk.doc_id not in docs:
+            docs[chunk.doc_id] = store.load_document(chunk.doc_id)
+        doc = docs[chunk.doc_id]
+        spans = _sentence_spans(chunk)
+        scores = [sum(_weight(w) for w in words if w in doc.search_text[s:e]) for s, e in spans]
+        per_chunk.append((chunk, doc, spans, scores))
+
+    chosen: dict[int, dict[int, tuple[int, int]]] = {i: {} for i in range(len(per_chunk))}
+    used = 0
+
+    def take(ci: int, si: int) -> bool:
+        nonlocal used
+        chunk, doc, spans, _ = per_chunk[ci]
+        if si in chosen[ci] or not 0 <= si < len(spans):
+            return False
+        span = _clip(doc, spans[si], words, min(MAX_SENTENCE_TOKENS, budget - used), count_tokens)
+        n = count_tokens(doc.search_text[span[0]:span[1]])
+        if used + n > budget or span[1] <= span[0]:
+            return False
+        chosen[ci][si] = span
+        used += n
+        return True
+
+    ranked = sorted(
+        ((score, -ci, si, ci) for ci, (_, _, _, scores) in enumerate(per_chunk)
+         for si, score in enumerate(scores) if score > 0),
+        reverse=True,
+    )
+    best_score = ranked[0][0] if ranked else 0.0
+    # 1. every chunk's best sentence, 2. other strong sentences, 3. neighbours.
+    firsts: set[int] = set()
+    for _score, _neg, si, ci in ranked:
+        if ci not in firsts:
+            firsts.add(ci)
+            take(ci, si)
+    for score, _neg, si, ci in ranked:
+        if score >= 0.5 * best_score:
+            take(ci, si)
+    for _score, _neg, si, ci in ranked:
+        if si in chosen[ci]:
+            take(ci, si + 1)
+            take(ci, si - 1)
+
+    sources: list[Source] = []
+    for ci, (chunk, doc, _spans, _scores) in enumerate(per_chunk):
+        if not chosen[ci]:
+            continue
+        parts: list[str] = []
+        last_end: int | None = None
+        ordered = [chosen[ci][si] for si in sorted(chosen[ci])]
+        for s, e in ordered:
+            if last_end is not None and s > last_end + 1 and doc.text[last_end:s].strip():
+                parts.append("…")
+            parts.append(doc.search_text[s:e])
+            last_end = e
+        sources.append(Source(len(sources) + 1, chunk, doc, "".join(parts), ordered))
+    return sources
+
+
+def render_sources(sources: Sequence[Source]) -> str:
+    from agent.prompts import fence
+
+    return "\n".join(fence(s.text, "source", id=s.number) for s in sources)
+
+
+# --------------------------------------------------------------------------- verification
+
+
+@dataclass
+class AnswerVerifier:
+    """Checks a draft's citations against the sources; shared across instructor re-asks."""
+
+    sources: dict[int, Source]
+    reasks_left: int = 1
+    dropped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def citation(self, source: int, quote: str) -> tuple[Source, Evidence] | str:
+        src = self.sources.get(source)
+        if src is None:
+            return f"source {source} 不存在（只能用 {sorted(self.sources)}）/ no such source"
+        from agent.evidence import locate_quote
+
+        ev = locate_quote(src.doc, quote, within=src.within) or trimmed_quote(src, quote)
+        shown = " ".join(quote.split())[:60]
+        if ev is None:
+            hint = closest_span(src, quote)
+            tip = f"；资料[{source}]中最接近的原文是“{hint}”" if hint else ""
+            return (f"引文“{shown}”不是资料[{source}]的原文（必须逐字复制，不得改写{tip}）/ "
+                    "quote not found verbatim in that source")
+        if ev.end - ev.start > MAX_QUOTE_CHARS:
+            return (f"引文“{shown}”太长（只复制包含答案的一小段，10到40字）/ quote too long")
+        return (src, ev)
+
+    def claim_problems(self, claim: ClaimDraft) -> list[str]:
+        from agent.numbers import unsupported_numbers
+
+        if not claim.citations:
+            return ["缺少 citations / every claim needs a quote"]
+        found: list[Evidence] = []
+        problems: list[str] = []
+        for cit in claim.citations:
+            res = self.citation(cit.source, cit.quote)
+            if isinstance(res, str):
+                problems.append(res)
+            else:
+                found.append(res[1])
+        if problems:
+            return problems
+        missing = unsupported_numbers(claim.text, [e.quote for e in found])
+        if missing:
+            return [f"数字 {'、'.join(missing)} 不在引文中（引文必须包含这些数字）/ "
+                    "numbers not in the quotes"]
+        return []
+
+    def check(self, draft: AnswerDraft) -> list[str]:
+        if not draft.answerable:
+            return []
+        if not draft.claims:
+            return ["answerable 为 true 时至少需要一条带引文的 claim / give at least one claim"]
+        return [f"claims[{i}]: {p}" for i, c in enumerate(draft.claims)
+                for p in self.claim_problems(c)]
+
+    def keep_verified(self, claims: list[ClaimDraft]) -> list[ClaimDraft]:
+        kept = [c for c in claims if not self.claim_problems(c)]
+        self.dropped += len(claims) - len(kept)
+        return kept
+
+
+def trimmed_quote(src: Source, quote: str) -> Evidence | None:
+    """Evidence for a quote whose core is verbatim but with a few words added at its edges.
+
+    The small model often prefixes a quote with words of the question (“哈尔滨计划建成2个…”).
+    The longest verbatim run (normalised, punctuation-insensitive) is accepted when it
+    covers at least :data:`MIN_TRIMMED_SHARE` of the quote and 8 characters; anything
+    changed in the middle (a paraphrase) leaves a shorter run and is rejected.
+    """
+    from difflib import SequenceMatcher
+
+    from agent.evidence import locate_quote, normalise_for_match
+
+    want, _ = normalise_for_match(quote, drop_punct=True)
+    if len(want) < 8:
+        return None
+    a, b = src.within
+    hay, index = normalise_for_match(src.doc.text[a:b], drop_punct=True)
+    m = SequenceMatcher(None, want, hay, autojunk=False).find_longest_match(
+        0, len(want), 0, len(hay))
+    if m.size < 8 or m.size < MIN_TRIMMED_SHARE * len(want):
+        return None
+    start, end = a + index[m.b], a + index[m.b + m.size - 1] + 1
+    return locate_quote(src.doc, src.doc.text[start:end], within=src.within)
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def closest_span(src: Source, quote: str, width: int = 60) -> str:
+    """The shown passage closest to a failed quote (char-bigram overlap), for the re-ask.
+
+    Only a hint: the model still has to copy it, and the copy is verified again.
+    """
+    from agent.evidence import normalise_for_match
+
+    want, _ = normalise_for_match(quote, drop_punct=True)
+    grams = _bigrams(want)
+    if not grams:
+        return ""
+    best: tuple[float, str] = (0.0, "")
+    for s, e in src.spans:
+        text = src.doc.search_text[s:e]
+        size = max(len(want) + 4, 12)
+        step = max(1, size // 3)
+        for a in range(0, max(1, len(text) - size + step), step):
+            piece = text[a:a + size]
+            score = len(grams & _bigrams(normalise_for_match(piece, drop_punct=True)[0]))
+            if score > best[0]:
+                best = (score, piece)
+    if best[0] < max(2, 0.3 * len(grams)):
+        return ""
+    return best[1][:width].strip()
+
+
+class VerifiedAnswer(AnswerDraft):
+    """``AnswerDraft`` whose validator verifies citations against the numbered sources.
+
+    The first failure goes back to the model (instructor re-ask); after the re-ask budget
+    unverifiable claims are dropped (and the answer text is rebuilt from the remaining
+    claims), so the validated and cached object only holds verified claims.
+    """
+
+    @model_validator(mode="after")
+    def _verify(self, info: ValidationInfo) -> VerifiedAnswer:
+        verifier = (info.context or {}).get("verifier")
+        if not isinstance(verifier, AnswerVerifier):
+            return self
+        if not self.answerable:
+            self.claims = []
+            return self
+        problems = verifier.check(self)
+        if problems and verifier.reasks_left > 0:
+            verifier.reasks_left -= 1
+            verifier.errors.extend(problems)
+            raise ValueError("以下引文无法在资料中核实，请从对应编号的资料中逐字复制后重新输出 / "
+                             "fix these citations:\n"
+                             + "\n".join(problems[:8]))
+        kept = verifier.keep_verified(self.claims)
+        if len(kept) != len(self.claims):
+            self.answer = "".join(_sentence(c.text) for c in kept)
+        self.claims = kept
+        return self
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in "。！？.!?" else text + "。"
+
+
+# --------------------------------------------------------------------------- refusal
+
+
+REFUSAL = {"simplified": "文档中没有提到", "traditional": "文件中沒有提到"}
+
+
+def refusal_text(question: str, script: str, reason: str = "") -> str:
+    """``文档中没有提到…`` / ``文件中沒有提到…`` naming what is missing."""
+    topic = question.strip().rstrip("？?。.！!")
+    body = f"“{topic}”的答案" + (f"（{reason}）" if reason else "") + "。"
+    return REFUSAL[script] + to_script(body, script)
+
+
+def missing_constraints(question: str, sources: Sequence[Source]) -> list[str]:
+    """Constraints of the question found neither in the cited chunks nor in their leads."""
+    hay = "\n".join(simplified(s.chunk.text) + "\n" + s.lead() for s in sources)
+    return [label for label, alts in question_constraints(question)
+            if not any(a in hay for a in alts)]
+
+
+def evidence_gate(question: str, hits: Sequence[Any]) -> str | None:
+    """Reason to refuse without calling the model, or None when the evidence suffices."""
+    if not hits:
+        return "没有检索到相关资料"
+    words = content_words(question)
+    if not words:
+        return None
+    best = max(coverage(words, h.chunk.search_text) for h in hits)
+    if best < MIN_COVERAGE:
+        return f"检索到的资料与问题关系太弱（覆盖率 {best:.2f}）"
+    hay = "\n".join(h.chunk.search_text for h in hits)
+    absent = [label for label, alts in question_constraints(question)
+              if not any(a in hay for a in alts)]
+    if absent:
+        return f"资料中没有“{'、'.join(absent)}”"
+    return None
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+
+def needs_rewrite(question: str) -> bool:
+    """Whether a question leans on the previous turns (pronoun / ellipsis cues)."""
+    q = simplified(question).strip()
+    if any(cue in q for cue in FOLLOWUP_CUES):
+        return True
+    return len(content_words(q)) <= 1
+
+
+def rewrite_question(llm: Any, question: str, history: Sequence[tuple[str, str]]) -> str:
+    """Standalone form of a follow-up ``question`` given ``(question, answer)`` turns.
+
+    Skips the model call when there is no history or no follow-up cue. The output is
+    kept only when it is a plausible question (non-empty, not absurdly long).
+    """
+    if not history or not needs_rewrite(question):
+        return question
+    from agent.prompts import load_prompt
+
+    prompt = load_prompt("rewrite")
+    turns = "\n".join(f"问：{q}\n答：{a[:200]}" for q, a in list(history)[-2:])
+    text = llm.text(prompt.render(history=turns, question=question), prompt=prompt,
+                    max_tokens=80)
+    line = next((ln.strip() for ln in text.strip().splitlines() if ln.strip()), "")
+    line = re.sub(r"^(?:改写后的问题|独立问题|问题|问)[:：]\s*", "", line).strip().strip("“”\"")
+    if not line or len(line) > 4 * len(question) + 60:
+        return question
+    return line
+
+
+# --------------------------------------------------------------------------- answering
+
+
+def _citation(src: Source, ev: Evidence) -> Citation:
+    return Citation(doc_id=src.chunk.doc_id, path=src.chunk.path, chunk_id=src.chunk.chunk_id,
+                    quote=ev.quote, start=ev.start, end=ev.end, title=src.chunk.title)
+
+
+def _cut_off(exc: BaseException) -> bool:
+    """Whether a ModelError comes from output truncated at ``max_tokens``."""
+    from instructor.core import IncompleteOutputException
+
+    cur: BaseException | None = exc
+    for _ in range(12):
+        if cur is None:
+            return False
+        if isinstance(cur, IncompleteOutputException):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+def _usage(llm: Any) -> dict[str, float]:
+    """Numeric part of ``llm.usage()`` (``Answer.usage`` holds numbers only)."""
+    return {k: float(v) for k, v in llm.usage().items()
+            if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
+def _refuse(question: str, standalone: str | None, script: str, reason: str,
+            usage: dict[str, Any]) -> Answer:
+    return Answer(question=question, standalone_question=standalone,
+                  answer=refusal_text(standalone or question, script, reason),
+                  answerable=False, usage=usage)
+
+
+def answer_question(store: Store, llm: Any, question: str, *, k: int = DEFAULT_K,
+                    history: Sequence[tuple[str, str]] | None = None,
+                    budget: int = CONTEXT_TOKENS) -> Answer:
+    """Answer ``question`` from the store with verified citations, or refuse.
+
+    ``history`` holds previous ``(question, answer text)`` turns; a follow-up question is
+    then rewritten into a standalone one first (``Answer.standalone_question``).
+    Raises :class:`~agent.errors.StoreError` when the store is empty and
+    :class:`~agent.errors.ModelError` when the model/endpoint fails.
+    """
+    from agent.prompts import load_prompt
+    from agent.retrieval import search
+
+    if store.counts()[0] == 0:
+        raise StoreError(f"the store at {store.root} is empty: run `agent ingest PATH` first")
+    script = question_script(question)
+    standalone: str | None = None
+    asked = question
+    if history:
+        asked = rewrite_question(llm, question, history)
+        standalone = asked
+    hits = search(store, asked, k=k, mode="hybrid")
+    reason = evidence_gate(asked, hits)
+    if reason is not None:
+        return _refuse(question, standalone, script, reason, _usage(llm))
+    sources = build_context(store, hits, asked, budget=budget)
+    if not sources:
+        return _refuse(question, standalone, script, "检索到的资料中没有相关句子", _usage(llm))
+    prompt = load_prompt("answer")
+    messages = prompt.render(sources=render_sources(sources), question=asked)
+    verifier = AnswerVerifier({s.number: s for s in sources})
+    try:
+        draft = llm.structured(VerifiedAnswer, messages, prompt=prompt, max_tokens=MAX_TOKENS,
+                               validation_context={"verifier": verifier})
+    except ModelError as exc:
+        if not _cut_off(exc):
+            raise
+        # The model rambled past the budget (e.g. repeating claims): nothing verifiable.
+        return _refuse(question, standalone, script, "模型没有给出可核实的回答", _usage(llm))
+    if not draft.answerable:
+        return _refuse(question, standalone, script, "", _usage(llm))
+    claims: list[Claim] = []
+    cited: list[Source] = []
+    for c in draft.claims:
+        cits: list[Citation] = []
+        for cd in c.citations:
+            res = verifier.citation(cd.source, cd.quote)
+            if isinstance(res, str):  # pragma: no cover - the validator kept only verified
+                continue
+            cits.append(_citation(*res))
+            if res[0] not in cited:
+                cited.append(res[0])
+        if cits:
+            claims.append(Claim(text=to_script(c.text, script), citations=cits))
+    if not claims:
+        return _refuse(question, standalone, script, "没有能核实的引文", _usage(llm))
+    missing = missing_constraints(asked, cited)
+    if missing:
+        reason = f"引用的资料中没有“{'、'.join(missing)}”"
+        return _refuse(question, standalone, script, reason, _usage(llm))
+    from agent.numbers import unsupported_numbers
+
+    quotes = [ct.quote for cl in claims for ct in cl.citations]
+    text = draft.answer.strip() or "".join(_sentence(c.text) for c in draft.claims)
+    if unsupported_numbers(text, quotes):
+        text = "".join(_sentence(c.text) for c in draft.claims)
+    citations: list[Citation] = []
+    for cl in claims:
+        for ct in cl.citations:
+            if all((ct.doc_id, ct.start, ct.end) != (x.doc_id, x.start, x.end)
+                   for x in citations):
+                citations.append(ct)
+    return Answer(question=question, standalone_question=standalone,
+                  answer=to_script(text, script), answerable=True, claims=claims,
+                  citations=citations, usage=_usage(llm))
+
+
+def answer_json(answer: Answer, *, chat: bool = False,
+                usage: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``ask --json`` shape (plus ``standalone_question`` in chat).
+
+    ``usage`` replaces ``answer.usage`` (e.g. the full ``llm.usage()`` with the model name).
+    """
+    out: dict[str, Any] = {"question": answer.question}
+    if chat:
+        out["standalone_question"] = answer.standalone_question or answer.question
+    out.update({
+        "answer": answer.answer,
+        "answerable": answer.answerable,
+        "citations": [{"doc_id": c.doc_id, "path": c.path, "chunk_id": c.chunk_id,
+                       "quote": c.quote, "start": c.start, "end": c.end}
+                      for c in answer.citations],
+        "usage": answer.usage if usage is None else usage,
+    })
+    return out

@@ -1,0 +1,111 @@
+"""Structured summaries of stored documents: extraction per document, then a merge."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent.errors import InputError, ModelError
+from agent.schemas import DocumentExtraction, MergedItems
+from agent.store import Store, StoredDocument
+
+
+@dataclass
+class SummaryRun:
+    documents: list[DocumentExtraction]
+    merged: MergedItems
+    usage: dict[str, Any]
+    seconds_per_document: dict[str, float] = field(default_factory=dict)
+    corpus_tokens: int = 0
+    window_tokens: int = 0
+    windows: int = 0
+    wall_s: float = 0.0
+
+    @property
+    def failed(self) -> list[DocumentExtraction]:
+        return [d for d in self.documents if d.error]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "documents": [d.model_dump(mode="json") for d in self.documents],
+            "merged": self.merged.model_dump(mode="json"),
+            "usage": self.usage,
+        }
+
+
+def select_documents(store: Store, paths: Iterable[Path] | None) -> list[StoredDocument]:
+    """Stored documents under the given files/folders (all when none are given)."""
+    docs = store.documents()
+    wanted = [p.resolve() for p in paths or []]
+    if not wanted:
+        return docs
+    chosen = [
+        d for d in docs if any(Path(d.path) == w or w in Path(d.path).parents for w in wanted)
+    ]
+    if not chosen:
+        raise InputError("none of the given paths is in the store (run `agent ingest` first)")
+    return chosen
+
+
+def summarize(
+    store: Store,
+    llm: Any,
+    documents: list[StoredDocument],
+    *,
+    on_document: Callable[[DocumentExtraction], None] | None = None,
+) -> SummaryRun:
+    from agent.extraction import ExtractionStats, extract_document
+    from agent.merge import merge_items
+    from agent.tokens import count_tokens
+
+    settings = store.settings
+    started = time.monotonic()
+    stats = ExtractionStats()
+    timings: dict[str, float] = {}
+    corpus_tokens = 0
+
+    def run_one(stored: StoredDocument) -> DocumentExtraction:
+        nonlocal corpus_tokens
+        doc = store.load_document(stored.doc_id)
+        corpus_tokens += count_tokens(doc.text)
+        t0 = time.monotonic()
+        try:
+            result = extract_document(llm, doc, settings, stats)
+        except ModelError as exc:
+            result = DocumentExtraction(
+                doc_id=doc.doc_id,
+                path=doc.path,
+                title=doc.title,
+                published=doc.published,
+                script=doc.script,
+                content_hash=doc.content_hash,
+                error=str(exc),
+            )
+        timings[doc.doc_id] = time.monotonic() - t0
+        if on_document:
+            on_document(result)
+        return result
+
+    workers = getattr(llm, "concurrency", 1)
+    if workers > 1 and len(documents) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(run_one, documents))
+    else:
+        results = [run_one(d) for d in documents]
+    if results and all(r.error for r in results):
+        raise ModelError(results[0].error or "extraction failed")
+    merged = merge_items([r for r in results if not r.error])
+    return SummaryRun(
+        documents=results,
+        merged=merged,
+        usage=llm.usage(),
+        seconds_per_document=timings,
+        corpus_tokens=corpus_tokens,
+        window_tokens=stats.input_tokens,
+        windows=stats.windows,
+        wall_s=time.monotonic() - started,
+    )
