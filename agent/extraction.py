@@ -40,7 +40,9 @@ from agent.schemas import (
     Target,
 )
 
-ALLIANCE_WORDS = ("联盟", "共同体", "联合体", "协同体", "连合体", "集团", "定约", "协议", "契约")
+ALLIANCE_WORDS = (
+    "联盟", "共同体", "联合体", "协同体", "连合体", "集团", "定约", "协议", "契约", "产业学院",
+)
 EVENT_WORDS = (
     "举行",
     "举办",
@@ -74,8 +76,12 @@ KIND_BY_SUFFIX = (
     ("定约", "联盟"),
     ("协议", "协议"),
     ("契约", "协议"),
+    ("产业学院", "学院"),
+    ("工业学院", "学院"),
 )
-SHARED_SUFFIX = re.compile(r"(产教融合|产教统一|产教)?(共同体|联合体|协同体|连合体|联盟|集团)$")
+SHARED_SUFFIX = re.compile(
+    r"(产教融合|产教统一|产教)?(共同体|联合体|协同体|连合体|联盟|集团|产业学院|工业学院)$"
+)
 GOAL_CUES = ("到20", "至20", "将", "力争", "计划", "预计", "目标")
 CLAUSE_BREAKS = "，,；;。！？!?\n"
 # Quantities that describe time spans or calendar positions are not indicators.
@@ -426,11 +432,11 @@ def code_lead(doc: Document, window: Window, name: str, evidence: Evidence) -> s
 
 # The suffix must end the name: “产业联盟学院”, “联盟成员”, “联盟章程” continue it.
 ALLIANCE_SUFFIX = (
-    r"(?:产教融合共同体|共同体|联合体|协同体|连合体|联盟|职教集团|教育集团|集团|协议)"
+    r"(?:产教融合共同体|共同体|联合体|协同体|连合体|联盟|职教集团|教育集团|集团|协议|契约|定约|产业学院)"
     r"(?!学院|成员|理事|专家|章程|委员|秘书|工作|徽标|第|单位|企业|建设)"
 )
 ESTABLISH = re.compile(
-    r"(?:成立了?|组建了?|建立了?|签署了?|签订了?|共建|设立|创建|组建|加入)"
+    r"(?:成立了?|组建了?|建立了?|签署了?|签订了?|签定|共建|设立|创建|组建|加入|建设|修设|组修)"
     r"(?P<name>[^，,。；;：:（）()“][^，,。；;：:（）()]{1,39}?" + ALLIANCE_SUFFIX + ")"
 )
 FOLLOWING = re.compile(
@@ -477,6 +483,35 @@ def code_alliance_mentions(doc: Document, window: Window) -> list[AllianceMentio
     return out
 
 
+def _alliance_context(doc: Document, window: Window, name: str, evidence: Evidence) -> str:
+    from agent.cleaning import search_form
+
+    key = search_form(name)
+    clean_start = doc.cleaned_index(evidence.start)
+    parts = [
+        doc.search_text[s:e]
+        for s, e in split_sentences(doc.text)
+        if key in doc.search_text[s:e] or s <= clean_start < e
+    ]
+    return "\n".join(parts)
+
+
+def _search_in(needle: str, haystack: str) -> bool:
+    from agent.cleaning import search_form
+
+    return search_form(needle) in haystack
+
+
+def _surface_name(doc: Document, window: Window, name: str) -> str:
+    """The document's own spelling of a verified name (the model may mix scripts)."""
+    found = locate_quote(doc, name, within=(window.start, window.end))
+    if found is None:
+        return name
+    a = doc.cleaned_index(found.start)
+    b = doc.cleaned_index(found.end - 1) + 1
+    return doc.text[a:b]
+
+
 def finalise_alliance(doc: Document, window: Window, m: AllianceMention) -> Alliance | None:
     from agent.aliases import full_name
     from agent.numbers import parse_date
@@ -487,11 +522,18 @@ def finalise_alliance(doc: Document, window: Window, m: AllianceMention) -> Alli
     evidence = locate_name(doc, window, name)
     if evidence is None:
         return None
+    name = _surface_name(doc, window, name)
     founded = parse_date(m.founded, default_year=_year(doc)) if m.founded else None
     lead = code_lead(doc, window, name, evidence)
     if lead is None and m.lead and _is_org(doc, m.lead.strip()):
         lead = full_name(m.lead.strip())
-    members = [x for x in _names(m.members) if x != name and _is_org(doc, x)]
+    # Members must be named where the alliance is: sentences mentioning it.
+    context = _alliance_context(doc, window, name, evidence)
+    members = [
+        x
+        for x in _names(m.members)
+        if x != name and _is_org(doc, x) and _search_in(x, context)
+    ]
     return Alliance(
         name=name,
         kind=alliance_kind(name),  # type: ignore[arg-type]
@@ -568,10 +610,21 @@ def _clause(text: str, start: int, end: int) -> tuple[int, int]:
     return left, min(rights, default=len(text))
 
 
+METRIC_VERBS = re.compile(r"(建成|修成|建设|设立|打造|培育|教育|组建|开设|新设|吸纳|达到|达|共有|现有|有|"
+                          r"增长至|增至|投入|引进|带动|成立|涵盖|包括|推广|解决|组建)$")
+
+
 def _metric(clause: str, raw: str) -> str:
-    before = clause.split(raw)[0]
+    """What is counted: the noun phrase after the amount (“建成2个市域产教联合体”), or,
+    when the amount closes the clause, the words before it (“吸纳院校50余所”)."""
+    before, _, after = clause.partition(raw)
+    after = re.split(r"[、，,和及与]", after)[0].strip(" ：:")
     before = re.sub(r"^(共|累计|现有|已|共计|全市|其中|目前)", "", before.strip())
-    return (before[-20:] or clause[:20]).strip(" ：:、")
+    if len(after) >= 2 and (not before or METRIC_VERBS.search(before)):
+        return after[:20]
+    if METRIC_VERBS.search(before) and len(before) > 4:
+        before = METRIC_VERBS.sub("", before)
+    return (before[-20:] or after[:20] or clause[:20]).strip(" ：:、")
 
 
 def targets_in_sentence(doc: Document, s: int, e: int) -> list[Target]:
@@ -618,6 +671,25 @@ def targets_in_sentence(doc: Document, s: int, e: int) -> list[Target]:
             )
         )
     return out
+
+
+def fold_agreements(alliances: list[Alliance]) -> list[Alliance]:
+    """“X联盟战略性框架合作协议” is the founding act of “X联盟”: keep one item, with the
+    agreement's wording as an alias and its evidence."""
+    from agent.cleaning import search_form
+
+    bodies = [a for a in alliances if a.kind != "协议"]
+    kept: list[Alliance] = []
+    for a in alliances:
+        if a.kind == "协议":
+            key = search_form(a.name)
+            host = next((b for b in bodies if search_form(b.name) in key), None)
+            if host is not None:
+                host.aliases = [*host.aliases, a.name]
+                host.evidence = [*host.evidence, *a.evidence]
+                continue
+        kept.append(a)
+    return kept
 
 
 # --------------------------------------------------------------------------- driver
@@ -682,6 +754,7 @@ def extract_document(
         stats.input_tokens += window.tokens
         dropped += found_events.dropped
         events += [e for m in found_events.events if (e := finalise_event(doc, window, m))]
+    alliances = fold_agreements(alliances)
     targets = [t for s, e in split_sentences(doc.text) for t in targets_in_sentence(doc, s, e)]
     return DocumentExtraction(
         doc_id=doc.doc_id,

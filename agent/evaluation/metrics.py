@@ -77,6 +77,8 @@ UNIT_EQUIVALENTS: dict[str, str] = {
     "名": "人",
     "位": "人",
     "人": "人",
+    "persons": "人",  # agent.numbers' normalised unit names
+    "person-times": "人次",
     "个": "个",
 }
 
