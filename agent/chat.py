@@ -260,7 +260,8 @@ def run_interactive(session: ChatSession, console: Any,
         prompt_session: Any = PromptSession(history=FileHistory(str(hist)))
         read = prompt_session.prompt
     n_docs = session.store.counts()[0]
-    resumed = f"，继续会话 #{session.session_id}（{len(session.answers)} 轮）" if session.answers else ""
+    resumed = (f"，继续会话 #{session.session_id}（{len(session.answers)} 轮）"
+               if session.answers else "")
     console.print(Text(f"zhijiao-agent chat · {n_docs} 篇文档{resumed} · /help 查看命令",
                        style="dim"))
     while True:

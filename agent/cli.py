@@ -364,7 +364,8 @@ def bench() -> None:
 @bench.command("retrieval")
 @click.option("--benchmarks", type=click.Path(path_type=Path), default=Path("../shared/benchmarks"),
               show_default=True)
-@click.option("--scale", default=10000, show_default=True, help="Chunks for the scale run (0: skip).")
+@click.option("--scale", default=10000, show_default=True,
+              help="Chunks for the scale run (0: skip).")
 @click.option("--json", "as_json", is_flag=True)
 @handle_errors
 def bench_retrieval(benchmarks: Path, scale: int, as_json: bool) -> None:
@@ -377,8 +378,57 @@ def bench_retrieval(benchmarks: Path, scale: int, as_json: bool) -> None:
 
 
 from agent.cli_eval import eval_command  # noqa: E402
+
 main.add_command(eval_command, "eval")
 
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("-k", "k", default=3, show_default=True, help="Chunks to retrieve.")
+@click.option("--model", help="Model name (endpoint) for this run.")
+@click.pass_context
+@handle_errors
+def ask(ctx: click.Context, question: str, as_json: bool, k: int, model: str | None) -> None:
+    """Answer a question from the stored documents, with verified citations."""
+    from agent.chat import format_sources
+    from agent.llm.client import LLM
+    from agent.qa import answer_json, answer_question
+    from agent.store import Store
+
+    settings = settings_from(ctx, model=model)
+    store = Store(settings)
+    with LLM.from_settings(settings, "ask") as llm:
+        answer = answer_question(store, llm, question, k=k)
+        if as_json:
+            dump_json(answer_json(answer, usage=llm.usage()))
+            return
+    click.echo(answer.answer)
+    lines = format_sources(answer)
+    if lines:
+        click.echo("")
+        for line in lines:
+            click.echo(line)
+
+
+@main.command()
+@click.option("--continue", "resume", is_flag=True, help="Resume the last session.")
+@click.option("-k", "k", default=3, show_default=True, help="Chunks to retrieve.")
+@click.option("--model", help="Model name (endpoint) for this run.")
+@click.pass_context
+@handle_errors
+def chat(ctx: click.Context, resume: bool, k: int, model: str | None) -> None:
+    """Interactive cited Q&A (JSON lines when stdin is not a terminal)."""
+    from agent.chat import run_chat
+    from agent.llm.client import LLM
+    from agent.store import Store
+
+    settings = settings_from(ctx, model=model)
+    store = Store(settings)
+    with LLM.from_settings(settings, "chat") as llm:
+        code = run_chat(store, llm, resume=resume, k=k)
+    if code:
+        sys.exit(code)
 
 if __name__ == "__main__":
     main()

@@ -20,12 +20,15 @@ import click
 SUITE_CHOICES = ("extraction", "qa", "retrieval", "all")
 
 
-def _fmt(x: float | None) -> str:
+_COUNT_WORDS = (".cost.", ".count.", "questions", "errors", "documents", "dropped")
+
+
+def _fmt(x: float | None, name: str = "") -> str:
     if x is None:
         return "-"
     if not math.isfinite(x):
         return str(x)
-    if x == int(x) and abs(x) >= 2:
+    if x == int(x) and (abs(x) >= 2 or any(w in name for w in _COUNT_WORDS)):
         return f"{int(x)}"
     return f"{x:.3f}"
 
@@ -56,7 +59,7 @@ def metric_rows(metrics: Mapping[str, float], floors: Mapping[str, float],
                    or (name in floors and value < floors[name])
                    or (name in ceilings and value > ceilings[name]))
             status = "FAIL" if bad else "PASS"
-        rows.append((name, _fmt(value), ", ".join(bounds), status))
+        rows.append((name, _fmt(value, name), ", ".join(bounds), status))
     return rows
 
 

@@ -685,8 +685,11 @@ def fold_agreements(alliances: list[Alliance]) -> list[Alliance]:
             key = search_form(a.name)
             host = next((b for b in bodies if search_form(b.name) in key), None)
             if host is not None:
-                host.aliases = [*host.aliases, a.name]
-                host.evidence = [*host.evidence, *a.evidence]
+                if a.name not in host.aliases:
+                    host.aliases = [*host.aliases, a.name]
+                spans = {(e.start, e.end) for e in host.evidence}
+                host.evidence = [*host.evidence,
+                                 *(e for e in a.evidence if (e.start, e.end) not in spans)]
                 continue
         kept.append(a)
     return kept

@@ -45,9 +45,11 @@ class VerifiedOverview(OverviewDraft):
         lines: dict[str, str] | None = (info.context or {}).get("items")
         if lines is None:
             return self
-        kept = []
+        kept: list[SentenceDraft] = []
         for s in self.sentences:
             refs = [r.strip().upper() for r in s.refs if r.strip().upper() in lines]
+            if any(k.text == s.text for k in kept):  # small models repeat themselves
+                continue
             if refs and not unsupported_numbers(s.text, [lines[r] for r in refs]):
                 kept.append(SentenceDraft(text=s.text, refs=refs))
         self.dropped += len(self.sentences) - len(kept)

@@ -61,7 +61,8 @@ MAX_TOKENS = 320
 # Question words and function words: never evidence of relevance.
 STOPWORDS = frozenset(
     """
-    什么 哪 哪里 哪儿 哪个 哪些 哪几个 哪几 哪家 哪所 哪位 哪年 哪天 几 几个 几家 几所 几名 多少 何时 何地
+    什么 哪 哪里 哪儿 哪个 哪些 哪几个 哪几 哪家 哪所 哪位 哪年 哪天 几 几个 几家 几所 几名
+    多少 何时 何地
     何 谁 如何 怎样 怎么 怎么样 为什么 为何 是否 是不是 吗 呢 吧 么 请问 一下 具体 分别 主要
     的 了 在 是 有 和 与 及 以及 或 由 从 到 为 对 把 被 将 还 也 都 就 又 等 之 其 该 这 那 这个
     那个 这些 那些 它 它们 他 他们 她 我 我们 你 您 现有 当天 共 共有 一共 总共 相关 以 于 之一
@@ -282,10 +283,10 @@ def build_context(store: Store, hits: Sequence[Any], question: str, *,
 
     def take(ci: int, si: int) -> bool:
         nonlocal used
-        chunk, doc, spans, _ = per_chunk[ci]
+        _chunk, doc, spans, _ = per_chunk[ci]
         if si in chosen[ci] or not 0 <= si < len(spans):
             return False
-        span = _clip(doc, spans[si], words, min(MAX_SENTENCE_TOKENS, budget - used), count_tokens)
+        span = _clip(doc, spans[si], words, MAX_SENTENCE_TOKENS, count_tokens)
         n = count_tokens(doc.search_text[span[0]:span[1]])
         if used + n > budget or span[1] <= span[0]:
             return False
@@ -348,21 +349,31 @@ class AnswerVerifier:
     errors: list[str] = field(default_factory=list)
 
     def citation(self, source: int, quote: str) -> tuple[Source, Evidence] | str:
-        src = self.sources.get(source)
-        if src is None:
-            return f"source {source} 不存在（只能用 {sorted(self.sources)}）/ no such source"
+        """The verified evidence of one citation, or the error to send back to the model.
+
+        The quote is looked up in the cited source first, then in the other sources (a
+        verbatim quote under a wrong source number is still evidence, attributed to the
+        chunk it really comes from).
+        """
         from agent.evidence import locate_quote
 
-        ev = locate_quote(src.doc, quote, within=src.within) or trimmed_quote(src, quote)
+        cited = self.sources.get(source)
+        order = ([cited] if cited else []) + [s for s in self.sources.values() if s is not cited]
         shown = " ".join(quote.split())[:60]
-        if ev is None:
-            hint = closest_span(src, quote)
-            tip = f"；资料[{source}]中最接近的原文是“{hint}”" if hint else ""
-            return (f"引文“{shown}”不是资料[{source}]的原文（必须逐字复制，不得改写{tip}）/ "
-                    "quote not found verbatim in that source")
-        if ev.end - ev.start > MAX_QUOTE_CHARS:
-            return (f"引文“{shown}”太长（只复制包含答案的一小段，10到40字）/ quote too long")
-        return (src, ev)
+        for src in order:
+            ev = locate_quote(src.doc, quote, within=src.within) or trimmed_quote(src, quote)
+            if ev is None:
+                continue
+            if ev.end - ev.start > MAX_QUOTE_CHARS:
+                return f"引文“{shown}”太长（只复制包含答案的一小段，10到40字）/ quote too long"
+            return (src, ev)
+        if cited is None:
+            return (f"source {source} 不存在（只能用 {sorted(self.sources)}），引文“{shown}”"
+                    "也不在任何资料中 / no such source")
+        hint = closest_span(cited, quote)
+        tip = f"；资料[{source}]中最接近的原文是“{hint}”" if hint else ""
+        return (f"引文“{shown}”不是资料[{source}]的原文（必须逐字复制，不得改写{tip}）/ "
+                "quote not found verbatim in that source")
 
     def claim_problems(self, claim: ClaimDraft) -> list[str]:
         from agent.numbers import unsupported_numbers

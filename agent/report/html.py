@@ -897,6 +897,16 @@ JS = """
 
 
 def render_html(data: ReportData) -> str:
+    from agent.report.markdown import DOC_LABELS, doc_labels
+
+    token = DOC_LABELS.set(doc_labels(data))
+    try:
+        return _render_html(data)
+    finally:
+        DOC_LABELS.reset(token)
+
+
+def _render_html(data: ReportData) -> str:
     highlights = _Highlights(data)
     body = "".join(
         [

@@ -12,6 +12,8 @@ per-document sections.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
+from pathlib import Path
 
 from agent.report.model import (
     Item,
@@ -70,8 +72,24 @@ def item_anchor(label: str) -> str:
     return f"item-{label}"
 
 
+# doc_id -> short label from the file name, set for the duration of one render call.
+DOC_LABELS: ContextVar[dict[str, str] | None] = ContextVar("DOC_LABELS", default=None)
+
+
+def doc_labels(data: ReportData) -> dict[str, str]:
+    labels = {}
+    for doc in data.documents:
+        stem = Path(doc.path).stem
+        labels[doc.doc_id] = short_doc(stem) if "_" in stem else stem[:24]
+    return labels
+
+
 def short_doc(doc_id: str) -> str:
-    """``000_85e36437b5c9e5fe`` -> ``000``; other ids are cut to 12 characters."""
+    """A document's label: its file name's prefix when known (``000_85e3…`` -> ``000``),
+    else the id cut to 12 characters."""
+    known = (DOC_LABELS.get() or {}).get(doc_id)
+    if known:
+        return known
     head = doc_id.split("_", 1)[0]
     return head if head and len(head) <= 8 and head != doc_id else doc_id[:12]
 
@@ -311,6 +329,14 @@ def _failed(data: ReportData) -> list[str]:
 
 
 def render_markdown(data: ReportData) -> str:
+    token = DOC_LABELS.set(doc_labels(data))
+    try:
+        return _render_markdown(data)
+    finally:
+        DOC_LABELS.reset(token)
+
+
+def _render_markdown(data: ReportData) -> str:
     lines = [f"# {md_text(data.title)}", "", _run_line(data), ""]
     lines += _summary(data)
     lines += _events_table(data)

@@ -1,0 +1,420 @@
+"""Cited Q&A: verification, re-asks, refusals, CLI; fake endpoint (respx) + real model tests."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from click.testing import CliRunner
+
+from agent.cli import main
+from agent.config import Settings, load_settings
+from agent.errors import ModelError, StoreError
+from agent.ingest import ingest
+from agent.llm.client import LLM
+from agent.qa import (
+    answer_question,
+    build_context,
+    content_words,
+    coverage,
+    evidence_gate,
+    needs_rewrite,
+    question_constraints,
+    render_sources,
+)
+from agent.retrieval import search
+from agent.store import Store
+
+BASE = "http://llm.test/v1"
+URL = BASE + "/chat/completions"
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+FUNDS_Q = "齐齐哈尔近三年为全市中职学校投入了多少资金？"
+FUNDS_QUOTE = "近三年,共为全市中职学校投入资金3.19亿元"
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store built from seeds/ (built once per module; tests copy it when they write)."""
+    root = tmp_path_factory.mktemp("qa")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for s in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(s, corpus / s.name)
+    store = Store(load_settings({"store": root / "store"}))
+    report = ingest(store, [corpus])
+    assert not report.failed
+    store.db.close()
+    return root / "store"
+
+
+def _settings(store: Path, cache: Path, **over: Any) -> Settings:
+    values: dict[str, Any] = {
+        "store": store, "cache_dir": cache, "base_url": BASE, "api_key": "sk-test",
+        "model": "test-model", "max_retries": 2, "http_retries": 0, "timeout_s": 5.0,
+    }
+    values.update(over)
+    return load_settings(values)
+
+
+@pytest.fixture
+def env(seeded: Path, tmp_path: Path) -> Iterator[tuple[Store, LLM]]:
+    settings = _settings(seeded, tmp_path / "cache")
+    store = Store(settings)
+    llm = LLM.from_settings(settings, "test")
+    yield store, llm
+    llm.close()
+
+
+def _completion(content: str, pt: int = 300, ct: int = 40) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "test-model",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                     "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct},
+    }
+
+
+def _draft(answer: str, claims: list[tuple[str, int, str]], answerable: bool = True) -> str:
+    return json.dumps({"answerable": answerable, "answer": answer, "claims": [
+        {"text": t, "citations": [{"source": s, "quote": q}]} for t, s, q in claims]},
+        ensure_ascii=False)
+
+
+def _source_with(request: httpx.Request, needle: str) -> int:
+    """Number of the ``<source id="N">`` in the request whose text contains ``needle``."""
+    body = json.loads(request.content)
+    user = body["messages"][1]["content"] if len(body["messages"]) > 1 else ""
+    for m in re.finditer(r'<source id="(\d+)">\n(.*?)\n</source>', user, re.S):
+        if needle in m.group(2):
+            return int(m.group(1))
+    raise AssertionError(f"no source contains {needle!r}:\n{user}")
+
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def _respond(*builders: Callable[[httpx.Request], str]) -> Handler:
+    """respx side effect: the n-th request gets the n-th builder's JSON content."""
+    calls = iter(builders)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=_completion(next(calls)(request)))
+
+    return handler
+
+
+# --------------------------------------------------------------------------- pure helpers
+
+
+def test_content_words_and_coverage() -> None:
+    words = content_words("中原經濟區技工教育聯盟由哪所學校牽頭建立？")
+    assert "中原" in words and "哪" not in words and "由" not in words
+    assert coverage(["技工", "马拉松"], "技工教育") == pytest.approx(2 / 5)
+
+
+def test_question_constraints() -> None:
+    labels = [c[0] for c in question_constraints("2024年哈尔滨市职业教育活动周的主题是什么？")]
+    assert labels == ["2024", "哈尔滨市", "主题"]
+    counted = dict(question_constraints("冀南技师学院现有多少名在校生？"))
+    assert counted["在校生"] == ["在校生"]
+    # 哪几个 asks "which", not "how many": no counted noun
+    assert all(c[0] != "地方" for c in question_constraints("哪几个地方签署了协议？"))
+
+
+def test_follow_up_cues() -> None:
+    assert needs_rewrite("它是哪天成立的？")
+    assert needs_rewrite("那承办单位呢？")
+    assert not needs_rewrite("中原经济区技工教育联盟由哪所学校牵头建立？")
+
+
+def test_context_is_tight_numbered_and_simplified(env: tuple[Store, LLM]) -> None:
+    from agent.tokens import count_tokens
+
+    store, _ = env
+    q = "中原經濟區技工教育聯盟成立大會在何時、何地舉辦？"
+    hits = search(store, q, k=3)
+    sources = build_context(store, hits, q)
+    assert [s.number for s in sources] == list(range(1, len(sources) + 1))
+    rendered = render_sources(sources)
+    assert count_tokens(rendered) <= 430
+    assert "中原经济区技工教育联盟成立大会在冀南技师学院举办" in rendered  # simplified form
+    for s in sources:  # every shown span lies inside its chunk
+        assert all(s.chunk.clean_start <= a < b <= s.chunk.clean_end for a, b in s.spans)
+
+
+# --------------------------------------------------------------------------- answer flow
+
+
+@respx.mock
+def test_invented_quote_is_reasked_then_answered(env: tuple[Store, LLM]) -> None:
+    store, llm = env
+    route = respx.post(URL).mock(side_effect=_respond(
+        lambda r: _draft("投入资金5亿元。", [("投入资金5亿元", _source_with(r, "3.19"),
+                                            "齐齐哈尔市三年来共投入5亿元资金")]),
+        lambda r: _draft("近三年共投入资金3.19亿元。",
+                         [("近三年投入资金3.19亿元", _source_with(r, "3.19"), FUNDS_QUOTE)]),
+    ))
+    answer = answer_question(store, llm, FUNDS_Q)
+    assert route.call_count == 2
+    reask = json.loads(route.calls[1].request.content)["messages"]
+    assert any("不是资料" in str(m.get("content")) for m in reask)  # the error went back
+    assert answer.answerable and "3.19亿元" in answer.answer
+    assert len(answer.citations) == 1
+    c = answer.citations[0]
+    assert store.original(c.doc_id)[c.start:c.end] == c.quote
+    assert "3.19" in c.quote and c.path.endswith("003_dabb0bdaedc4487d.txt")
+    assert answer.usage["attempts"] == 2
+
+
+@respx.mock
+def test_quote_with_extra_words_at_its_edge_is_trimmed(env: tuple[Store, LLM]) -> None:
+    store, llm = env
+    route = respx.post(URL).mock(side_effect=_respond(
+        lambda r: _draft("3.19亿元。", [("投入资金3.19亿元", _source_with(r, "3.19"),
+                                        "齐齐哈尔" + FUNDS_QUOTE)]),
+    ))
+    answer = answer_question(store, llm, FUNDS_Q)
+    assert route.call_count == 1 and answer.answerable
+    c = answer.citations[0]
+    assert store.original(c.doc_id)[c.start:c.end] == c.quote and "3.19" in c.quote
+
+
+@respx.mock
+def test_claim_with_unsupported_number_is_dropped_then_refused(env: tuple[Store, LLM]) -> None:
+    store, llm = env
+    bad = lambda r: _draft("近三年共投入资金5亿元。",  # noqa: E731
+                           [("投入资金5亿元", _source_with(r, "3.19"), FUNDS_QUOTE)])
+    route = respx.post(URL).mock(side_effect=_respond(bad, bad))
+    answer = answer_question(store, llm, FUNDS_Q)
+    assert route.call_count == 2  # one re-ask, then the claim is dropped
+    assert not answer.answerable and answer.citations == [] and answer.claims == []
+    assert answer.answer.startswith("文档中没有提到")
+
+
+@respx.mock
+def test_model_flag_unanswerable_is_a_refusal_in_question_script(env: tuple[Store, LLM]) -> None:
+    store, llm = env
+    respx.post(URL).mock(side_effect=_respond(lambda r: _draft("", [], answerable=False)))
+    answer = answer_question(store, llm, "冀南技師學院現有多少名教師？")
+    assert not answer.answerable and answer.answer.startswith("文件中沒有提到")
+
+
+@respx.mock
+def test_constraint_missing_from_cited_chunk_is_refused(env: tuple[Store, LLM]) -> None:
+    """2024 theme asked, only the 2023 theme is stated: a verified quote is not enough."""
+    store, llm = env
+    route = respx.post(URL).mock(side_effect=_respond(
+        lambda r: _draft("主题是“匠心育人,技展未来”。",
+                         [("以匠心育人,技展未来为主题", _source_with(r, "11日"),
+                           "哈市将以“匠心育人,技展未来”为主题")]),
+    ))
+    answer = answer_question(store, llm, "2024年哈尔滨市职业教育活动周的主题是什么？")
+    assert route.call_count == 1
+    assert not answer.answerable and not answer.citations
+    assert "2024" in answer.answer
+
+
+@respx.mock
+def test_low_evidence_refusal_makes_no_http_call(env: tuple[Store, LLM]) -> None:
+    store, llm = env
+    route = respx.post(URL).mock(return_value=httpx.Response(500))
+    for q in ("北京冬奥会的吉祥物是什么？", "長三角41市2023年前三季度GDP總量是多少？"):
+        hits = search(store, q, k=3)
+        assert evidence_gate(q, hits) is not None
+        answer = answer_question(store, llm, q)
+        assert not answer.answerable and not answer.citations
+    assert answer.answer.startswith("文件中沒有提到")  # traditional question → traditional
+    assert route.call_count == 0
+
+
+@respx.mock
+def test_traditional_question_gets_traditional_answer(env: tuple[Store, LLM]) -> None:
+    store, llm = env
+    respx.post(URL).mock(side_effect=_respond(
+        lambda r: _draft("由冀南技师学院牵头建立。",
+                         [("冀南技师学院牵头建立", _source_with(r, "牵头建立"),
+                           "冀南技师学院牵头建立")]),
+    ))
+    answer = answer_question(store, llm, "中原經濟區技工教育聯盟由哪所學校牽頭建立？")
+    assert answer.answerable and answer.answer == "由冀南技師學院牽頭建立。"
+    c = answer.citations[0]
+    assert c.quote == store.original(c.doc_id)[c.start:c.end]
+    assert "牽頭建立" in c.quote  # the original (traditional, pinyin-glued) text
+
+
+def test_empty_store_is_a_clear_error(tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "empty", tmp_path / "cache")
+    with LLM.from_settings(settings, "test") as llm, pytest.raises(StoreError,
+                                                                    match="agent ingest"):
+        answer_question(Store(settings), llm, FUNDS_Q)
+
+
+@respx.mock
+def test_endpoint_error_raises_model_error(env: tuple[Store, LLM]) -> None:
+    store, llm = env
+    respx.post(URL).mock(return_value=httpx.Response(500, json={"error": {"message": "boom"}}))
+    with pytest.raises(ModelError, match="HTTP 500"):
+        answer_question(store, llm, FUNDS_Q)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def cli_env(seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    config = tmp_path / "agent.toml"
+    config.write_text("[agent]\nhttp_retries = 0\nmax_retries = 2\ntimeout_s = 5\n",
+                      encoding="utf-8")
+    monkeypatch.setenv("AGENT_CONFIG", str(config))
+    monkeypatch.setenv("OPENAI_BASE_URL", BASE)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("AGENT_MODEL", "test-model")
+    monkeypatch.setenv("AGENT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("AGENT_STORE", str(seeded))
+    return {}
+
+
+@respx.mock
+def test_cli_ask_json_shape(cli_env: dict[str, str]) -> None:
+    respx.post(URL).mock(side_effect=_respond(
+        lambda r: _draft("近三年共投入资金3.19亿元。",
+                         [("投入资金3.19亿元", _source_with(r, "3.19"), FUNDS_QUOTE)])))
+    result = CliRunner().invoke(main, ["ask", FUNDS_Q, "--json", "-k", "3"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert list(data) == ["question", "answer", "answerable", "citations", "usage"]
+    assert data["answerable"] is True and data["question"] == FUNDS_Q
+    assert list(data["citations"][0]) == ["doc_id", "path", "chunk_id", "quote", "start", "end"]
+    assert data["usage"]["model"] == "test-model" and data["usage"]["calls"] == 1
+
+
+@respx.mock
+def test_cli_ask_text_lists_numbered_sources(cli_env: dict[str, str]) -> None:
+    respx.post(URL).mock(side_effect=_respond(
+        lambda r: _draft("近三年共投入资金3.19亿元。",
+                         [("投入资金3.19亿元", _source_with(r, "3.19"), FUNDS_QUOTE)])))
+    result = CliRunner().invoke(main, ["ask", FUNDS_Q])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "近三年共投入资金3.19亿元。"
+    assert re.fullmatch(r"\[1\] 003_dabb0bdaedc4487d\.txt · .+ · 「.*3\.19億元」 \(\d+–\d+\)",
+                        lines[2])
+
+
+@respx.mock
+def test_cli_ask_refusal_exits_zero_without_model(cli_env: dict[str, str]) -> None:
+    route = respx.post(URL).mock(return_value=httpx.Response(500))
+    result = CliRunner().invoke(main, ["ask", "北京冬奥会的吉祥物是什么？", "--json"])
+    assert result.exit_code == 0 and route.call_count == 0
+    data = json.loads(result.stdout)
+    assert data["answerable"] is False and data["citations"] == []
+    assert data["answer"].startswith("文档中没有提到")
+
+
+@pytest.mark.parametrize("failure", ["http500", "refused"])
+@respx.mock
+def test_cli_ask_endpoint_failure_is_one_line(cli_env: dict[str, str], failure: str) -> None:
+    if failure == "http500":
+        respx.post(URL).mock(return_value=httpx.Response(500, json={"error": {"message": "x"}}))
+    else:
+        respx.post(URL).mock(side_effect=httpx.ConnectError("Connection refused"))
+    result = CliRunner().invoke(main, ["ask", FUNDS_Q])
+    assert result.exit_code == 4
+    err = result.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: model test-model")
+    assert ("HTTP 500" if failure == "http500" else "connection failed") in err[0]
+
+
+def test_cli_ask_empty_store(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--store", str(tmp_path / "nothing"), "ask", FUNDS_Q])
+    assert result.exit_code == 3
+    assert result.stderr.strip().count("\n") == 0 and "agent ingest" in result.stderr
+
+
+# --------------------------------------------------------------------------- real model
+
+MODEL_ANSWERABLE: list[tuple[str, list[list[str]]]] = [
+    # (question, key facts: each entry is a list of alternatives, compared in simplified form)
+    ("哈尔滨市产教融合共同体发展壮大到了多少个？", [["10个", "十个"]]),
+    ("哈尔滨市职教活动周启动仪式由哪个学院承办？", [["哈尔滨职业技术学院", "哈职院"]]),
+    ("中原经济区技工教育联盟成立大会由谁主持？", [["王合章"]]),
+    ("齐齐哈尔的职教新区占地多少平方公里？", [["1平方公里"]]),
+    ("齐齐哈尔组建了多少支为农服务小分队？", [["17支", "十七支"]]),
+    ("富裕县寒地灵芝种植累计带动了多少农户？", [["1000多户", "1000多"]]),
+    ("绍兴数字工匠共育联盟成立大会由谁主持？", [["汪江峰"]]),
+    ("哈尔滨市属高职院校有几所？", [["7所", "七所"]]),
+    ("齐齐哈尔有多少家社区教育学校？", [["165家", "165"]]),
+    ("中原经济区技工教育联盟由哪两个部门指导？", [["河北省人社厅"], ["邯郸市人社局"]]),
+    # traditional script
+    ("齊齊哈爾每年涉農和技能培訓多少人次？", [["12万人次", "12万"]]),
+]
+MODEL_UNANSWERABLE = [
+    "哈尔滨职业技术学院的校长是谁？",
+    "2022年哈尔滨市职业教育活动周的主题是什么？",
+    "中原经济区技工教育联盟计划到2025年培养多少名高技能人才？",
+    "上海市职业教育活动周在哪里举行？",
+]
+
+
+def _norm(text: str) -> str:
+    from agent.qa import simplified
+
+    return re.sub(r"\s+", "", simplified(text)).lower()
+
+
+@pytest.fixture(scope="module")
+def model_env(seeded: Path) -> Iterator[tuple[Store, LLM]]:
+    """The real embedded model (default settings), started once for the module."""
+    settings = load_settings({"store": seeded})
+    if not settings.uses_embedded:  # pragma: no cover
+        pytest.skip("an endpoint is configured; these tests are for the embedded model")
+    store = Store(settings)
+    llm = LLM.from_settings(settings, "test-qa")
+    yield store, llm
+    llm.close()
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("question", "facts"), MODEL_ANSWERABLE,
+                         ids=[f"a{i:02d}" for i in range(len(MODEL_ANSWERABLE))])
+def test_model_answers_with_verified_citations(model_env: tuple[Store, LLM], question: str,
+                                               facts: list[list[str]]) -> None:
+    store, llm = model_env
+    t0 = time.monotonic()
+    answer = answer_question(store, llm, question)
+    print(f"{question} -> {answer.answer} ({time.monotonic() - t0:.1f}s)")
+    assert answer.answerable, answer.answer
+    text = _norm(answer.answer + "".join(c.text for c in answer.claims))
+    for alternatives in facts:
+        assert any(_norm(a) in text for a in alternatives), (alternatives, answer.answer)
+    assert answer.citations
+    for c in answer.citations:
+        assert store.original(c.doc_id)[c.start:c.end] == c.quote
+    from agent.qa import question_script
+
+    if question_script(question) == "traditional":
+        assert question_script(answer.answer) != "simplified" or answer.answer.isascii()
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question", MODEL_UNANSWERABLE,
+                         ids=[f"u{i:02d}" for i in range(len(MODEL_UNANSWERABLE))])
+def test_model_refuses_what_the_documents_do_not_say(model_env: tuple[Store, LLM],
+                                                     question: str) -> None:
+    store, llm = model_env
+    answer = answer_question(store, llm, question)
+    print(f"{question} -> {answer.answer}")
+    assert not answer.answerable and not answer.citations
+    assert answer.answer.startswith("文档中没有提到")
