@@ -32,7 +32,7 @@ lint: install
 	$(BIN)/mypy agent
 
 eval: install
-	$(AGENT) eval --suite all
+	$(AGENT) eval --suite all --gold evals/gold --corpus seeds
 
 bench: install
 	$(AGENT) bench retrieval

@@ -41,7 +41,16 @@ from agent.schemas import (
 )
 
 ALLIANCE_WORDS = (
-    "联盟", "共同体", "联合体", "协同体", "连合体", "集团", "定约", "协议", "契约", "产业学院",
+    "联盟",
+    "共同体",
+    "联合体",
+    "协同体",
+    "连合体",
+    "集团",
+    "定约",
+    "协议",
+    "契约",
+    "产业学院",
 )
 EVENT_WORDS = (
     "举行",
@@ -215,6 +224,13 @@ def _verifier(info: ValidationInfo) -> MentionVerifier | None:
     return verifier if isinstance(verifier, MentionVerifier) else None
 
 
+def _apply_verifier(model: Any, field_name: str, info: ValidationInfo) -> None:
+    verifier = _verifier(info)
+    if verifier is not None:
+        setattr(model, field_name, verifier.filter(getattr(model, field_name)))
+        model.dropped += verifier.dropped
+
+
 class VerifiedAlliances(AllianceMentions):
     """Validated (and cached) result only ever holds verified mentions."""
 
@@ -223,10 +239,7 @@ class VerifiedAlliances(AllianceMentions):
 
     @model_validator(mode="after")
     def _verify(self, info: ValidationInfo) -> VerifiedAlliances:
-        verifier = _verifier(info)
-        if verifier is not None:
-            self.alliances = verifier.filter(self.alliances)
-            self.dropped += verifier.dropped
+        _apply_verifier(self, "alliances", info)
         return self
 
 
@@ -235,10 +248,7 @@ class VerifiedEvents(EventMentions):
 
     @model_validator(mode="after")
     def _verify(self, info: ValidationInfo) -> VerifiedEvents:
-        verifier = _verifier(info)
-        if verifier is not None:
-            self.events = verifier.filter(self.events)
-            self.dropped += verifier.dropped
+        _apply_verifier(self, "events", info)
         return self
 
 
@@ -530,9 +540,7 @@ def finalise_alliance(doc: Document, window: Window, m: AllianceMention) -> Alli
     # Members must be named where the alliance is: sentences mentioning it.
     context = _alliance_context(doc, window, name, evidence)
     members = [
-        x
-        for x in _names(m.members)
-        if x != name and _is_org(doc, x) and _search_in(x, context)
+        x for x in _names(m.members) if x != name and _is_org(doc, x) and _search_in(x, context)
     ]
     return Alliance(
         name=name,
@@ -610,8 +618,10 @@ def _clause(text: str, start: int, end: int) -> tuple[int, int]:
     return left, min(rights, default=len(text))
 
 
-METRIC_VERBS = re.compile(r"(建成|修成|建设|设立|打造|培育|教育|组建|开设|新设|吸纳|达到|达|共有|现有|有|"
-                          r"增长至|增至|投入|引进|带动|成立|涵盖|包括|推广|解决|组建)$")
+METRIC_VERBS = re.compile(
+    r"(建成|修成|建设|设立|打造|培育|教育|组建|开设|新设|吸纳|达到|达|共有|现有|有|"
+    r"增长至|增至|投入|引进|带动|成立|涵盖|包括|推广|解决|组建)$"
+)
 
 
 def _metric(clause: str, raw: str) -> str:
@@ -688,14 +698,29 @@ def fold_agreements(alliances: list[Alliance]) -> list[Alliance]:
                 if a.name not in host.aliases:
                     host.aliases = [*host.aliases, a.name]
                 spans = {(e.start, e.end) for e in host.evidence}
-                host.evidence = [*host.evidence,
-                                 *(e for e in a.evidence if (e.start, e.end) not in spans)]
+                host.evidence = [
+                    *host.evidence,
+                    *(e for e in a.evidence if (e.start, e.end) not in spans),
+                ]
                 continue
         kept.append(a)
     return kept
 
 
 # --------------------------------------------------------------------------- driver
+
+
+def document_result(doc: Document, **fields: Any) -> DocumentExtraction:
+    """A ``DocumentExtraction`` carrying the document's metadata plus ``fields``."""
+    return DocumentExtraction(
+        doc_id=doc.doc_id,
+        path=doc.path,
+        title=doc.title,
+        published=doc.published,
+        script=doc.script,
+        content_hash=doc.content_hash,
+        **fields,
+    )
 
 
 def window_budget(settings: Any) -> int:
@@ -759,13 +784,8 @@ def extract_document(
         events += [e for m in found_events.events if (e := finalise_event(doc, window, m))]
     alliances = fold_agreements(alliances)
     targets = [t for s, e in split_sentences(doc.text) for t in targets_in_sentence(doc, s, e)]
-    return DocumentExtraction(
-        doc_id=doc.doc_id,
-        path=doc.path,
-        title=doc.title,
-        published=doc.published,
-        script=doc.script,
-        content_hash=doc.content_hash,
+    return document_result(
+        doc,
         events=dedupe_within(events),
         alliances=dedupe_within(alliances),
         targets=dedupe_within(targets),

@@ -42,8 +42,8 @@ from agent.schemas import Answer, AnswerDraft, Citation, Claim, ClaimDraft, Evid
 from agent.store import Store, StoredChunk
 
 DEFAULT_K = 3
-CONTEXT_TOKENS = 360
-"""Token budget (tiktoken o200k) of all source texts together (~400 with the fences)."""
+CONTEXT_TOKENS = 320
+"""Token budget (tiktoken o200k) of all source texts together (~350 with the fences)."""
 MAX_SENTENCE_TOKENS = 150
 """A longer sentence is clipped to a window around its matching words."""
 MIN_COVERAGE = 0.35
@@ -55,8 +55,11 @@ MAX_QUOTE_CHARS = 160
 MIN_TRIMMED_SHARE = 0.7
 """A quote with extra words at its edges is accepted when its verbatim core covers this
 share of it (see :func:`trimmed_quote`)."""
-MAX_TOKENS = 320
-"""Completion budget of the answer call (a short answer with one or two quotes)."""
+MAX_TOKENS = 200
+"""Completion budget of the answer call: a short answer with one or two quotes takes
+80–120 tokens; a rambling output is cut off (→ refusal) instead of costing 20+ s."""
+MAX_ANSWER_CHARS = 150
+"""A longer answer text is replaced by its verified claims."""
 
 # Question words and function words: never evidence of relevance.
 STOPWORDS = frozenset(
@@ -669,7 +672,7 @@ def answer_question(store: Store, llm: Any, question: str, *, k: int = DEFAULT_K
 
     quotes = [ct.quote for cl in claims for ct in cl.citations]
     text = draft.answer.strip() or "".join(_sentence(c.text) for c in draft.claims)
-    if unsupported_numbers(text, quotes):
+    if unsupported_numbers(text, quotes) or len(text) > MAX_ANSWER_CHARS:
         text = "".join(_sentence(c.text) for c in draft.claims)
     citations: list[Citation] = []
     for cl in claims:

@@ -58,7 +58,7 @@ def summarize(
     *,
     on_document: Callable[[DocumentExtraction], None] | None = None,
 ) -> SummaryRun:
-    from agent.extraction import ExtractionStats, extract_document
+    from agent.extraction import ExtractionStats, document_result, extract_document
     from agent.merge import merge_items
     from agent.tokens import count_tokens
 
@@ -76,15 +76,7 @@ def summarize(
         try:
             result = extract_document(llm, doc, settings, stats)
         except ModelError as exc:
-            result = DocumentExtraction(
-                doc_id=doc.doc_id,
-                path=doc.path,
-                title=doc.title,
-                published=doc.published,
-                script=doc.script,
-                content_hash=doc.content_hash,
-                error=str(exc),
-            )
+            result = document_result(doc, error=str(exc))
         timings[doc.doc_id] = time.monotonic() - t0
         if on_document:
             on_document(result)

@@ -230,25 +230,25 @@ def test_chat_in_a_pseudo_terminal(seeded: Path, tmp_path: Path, fake_server: st
            "AGENT_CACHE_DIR": str(tmp_path / "cache"), "AGENT_STORE": str(seeded),
            "TERM": "xterm", "COLUMNS": "160", "LINES": "40"}
     child = pexpect.spawn(sys.executable, ["-m", "agent", "chat"], env=env, cwd=str(ROOT),
-                          encoding="utf-8", timeout=90, dimensions=(40, 160))
+                          encoding="utf-8", timeout=60, dimensions=(40, 160))
     try:
-        child.expect("问> ")
+        child.expect("问>")
         child.sendline("/help")
         child.expect("/sources")
-        child.expect("问> ")
+        child.expect("问>")
         child.sendline(Q1)
         child.expect("冀南技师学院")
         child.expect(r"\[1\] 002_af21a9a31e226004\.txt")
-        child.expect("问> ")
+        child.expect("问>")
         child.sendline(Q2)
         child.expect("→ " + REWRITTEN)
         child.expect("6月12日")
-        child.expect("问> ")
+        child.expect("问>")
         child.sendline("/sources")
         child.expect("「6月12日")
-        child.expect("问> ")
+        child.expect("问>")
         child.sendcontrol("c")  # Ctrl-C at the prompt: the session goes on
-        child.expect("问> ")
+        child.expect("问>")
         child.sendcontrol("d")
         child.expect(pexpect.EOF)
     finally:

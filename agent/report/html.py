@@ -897,13 +897,10 @@ JS = """
 
 
 def render_html(data: ReportData) -> str:
-    from agent.report.markdown import DOC_LABELS, doc_labels
+    from agent.report.markdown import labels_for
 
-    token = DOC_LABELS.set(doc_labels(data))
-    try:
+    with labels_for(data):
         return _render_html(data)
-    finally:
-        DOC_LABELS.reset(token)
 
 
 def _render_html(data: ReportData) -> str:

@@ -11,7 +11,8 @@ per-document sections.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -328,12 +329,19 @@ def _failed(data: ReportData) -> list[str]:
     return [*lines, ""]
 
 
-def render_markdown(data: ReportData) -> str:
+@contextmanager
+def labels_for(data: ReportData) -> Iterator[None]:
+    """Label documents by file name while one report is rendered."""
     token = DOC_LABELS.set(doc_labels(data))
     try:
-        return _render_markdown(data)
+        yield
     finally:
         DOC_LABELS.reset(token)
+
+
+def render_markdown(data: ReportData) -> str:
+    with labels_for(data):
+        return _render_markdown(data)
 
 
 def _render_markdown(data: ReportData) -> str:
