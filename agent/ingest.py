@@ -64,7 +64,8 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 
 def chunk_params(settings: Settings) -> str:
-    return f"tok={settings.chunk_tokens};overlap={settings.chunk_overlap_tokens};emb={settings.embedding}"
+    return (f"tok={settings.chunk_tokens};overlap={settings.chunk_overlap_tokens};"
+            f"emb={settings.embedding}")
 
 
 def ingest(

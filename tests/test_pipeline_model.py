@@ -24,7 +24,9 @@ pytestmark = pytest.mark.model
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-LINK_LIST_WORDS = ("马拉松", "5GETF", "热门文章", "最新文章", "相关阅读", "长三角41市", "豫宛大工匠")
+LINK_LIST_WORDS = (
+    "马拉松", "5GETF", "热门文章", "最新文章", "相关阅读", "长三角41市", "豫宛大工匠",
+)
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +77,7 @@ def test_every_evidence_slices_the_original(seeded_store: Store, first_run: Any)
 
 
 def test_no_link_list_items_and_no_spam(first_run: Any) -> None:
-    run, data = first_run
+    _, data = first_run
     dumped = json.dumps(data, ensure_ascii=False)
     for word in LINK_LIST_WORDS:
         assert word not in dumped

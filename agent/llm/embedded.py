@@ -235,7 +235,6 @@ class EmbeddedServer:
         """One embedded server per machine: two on a small CPU starve each other (measured:
         generation fell from ~15 to ~0.4 tok/s), so a second process waits its turn."""
         import fcntl
-
         import tempfile
 
         lock_path = Path(tempfile.gettempdir()) / f"zhijiao-agent-embedded-{os.getuid()}.lock"
