@@ -270,6 +270,7 @@ def build_context(store: Store, hits: Sequence[Any], question: str, *,
     from agent.tokens import count_tokens
 
     words = content_words(question)
+    roles = question_roles(question)
     docs: dict[str, Document] = {}
     per_chunk: list[tuple[StoredChunk, Document, list[tuple[int, int]], list[float]]] = []
     for hit in hits:
@@ -278,7 +279,9 @@ def build_context(store: Store, hits: Sequence[Any], question: str, *,
             docs[chunk.doc_id] = store.load_document(chunk.doc_id)
         doc = docs[chunk.doc_id]
         spans = _sentence_spans(chunk)
-        scores = [sum(_weight(w) for w in words if w in doc.search_text[s:e]) for s, e in spans]
+        scores = [sum(_weight(w) for w in words if w in doc.search_text[s:e])
+                  + ROLE_BONUS * sum(r in doc.search_text[s:e] for r in roles)
+                  for s, e in spans]
         per_chunk.append((chunk, doc, spans, scores))
 
     chosen: dict[int, dict[int, tuple[int, int]]] = {i: {} for i in range(len(per_chunk))}
@@ -347,6 +350,7 @@ class AnswerVerifier:
     """Checks a draft's citations against the sources; shared across instructor re-asks."""
 
     sources: dict[int, Source]
+    roles: tuple[str, ...] = ()  # role verbs the question asks about (主持, 牵头…)
     reasks_left: int = 1
     dropped: int = 0
     errors: list[str] = field(default_factory=list)
@@ -404,8 +408,16 @@ class AnswerVerifier:
             return []
         if not draft.claims:
             return ["answerable 为 true 时至少需要一条带引文的 claim / give at least one claim"]
-        return [f"claims[{i}]: {p}" for i, c in enumerate(draft.claims)
-                for p in self.claim_problems(c)]
+        problems = [f"claims[{i}]: {p}" for i, c in enumerate(draft.claims)
+                    for p in self.claim_problems(c)]
+        if not problems and self.roles:
+            quotes = [res[1].quote for c in draft.claims for cit in c.citations
+                      if not isinstance(res := self.citation(cit.source, cit.quote), str)]
+            if not quotes_mention_role(quotes, self.roles):
+                role = "/".join(self.roles)
+                problems.append(f"问题问的是“{role}”，引文必须是写明“{role}”的原句 / "
+                                f"quote the sentence that says {role}")
+        return problems
 
     def keep_verified(self, claims: list[ClaimDraft]) -> list[ClaimDraft]:
         kept = [c for c in claims if not self.claim_problems(c)]
@@ -514,6 +526,21 @@ def refusal_text(question: str, script: str, reason: str = "") -> str:
     topic = question.strip().rstrip("？?。.！!")
     body = f"“{topic}”的答案" + (f"（{reason}）" if reason else "") + "。"
     return REFUSAL[script] + to_script(body, script)
+
+
+ROLE_BONUS = 3.0  # a sentence naming the asked role (主持…) outranks mere topic overlap
+# Who did what: “由谁主持” must be answered from a sentence that says 主持, not 主办.
+ROLE_VERBS = ("主持", "主办", "承办", "协办", "牵头", "指导", "出席", "致辞", "发言", "揭牌",
+              "签署", "签订", "组建")
+
+
+def question_roles(question: str) -> tuple[str, ...]:
+    q = simplified(question)
+    return tuple(v for v in ROLE_VERBS if v in q)
+
+
+def quotes_mention_role(quotes: Sequence[str], roles: Sequence[str]) -> bool:
+    return any(r in simplified(q) for q in quotes for r in roles)
 
 
 def missing_constraints(question: str, sources: Sequence[Source]) -> list[str]:
@@ -638,7 +665,8 @@ def answer_question(store: Store, llm: Any, question: str, *, k: int = DEFAULT_K
         return _refuse(question, standalone, script, "检索到的资料中没有相关句子", _usage(llm))
     prompt = load_prompt("answer")
     messages = prompt.render(sources=render_sources(sources), question=asked)
-    verifier = AnswerVerifier({s.number: s for s in sources})
+    roles = question_roles(asked)
+    verifier = AnswerVerifier({s.number: s for s in sources}, roles=roles)
     try:
         draft = llm.structured(VerifiedAnswer, messages, prompt=prompt, max_tokens=MAX_TOKENS,
                                validation_context={"verifier": verifier})
@@ -665,6 +693,9 @@ def answer_question(store: Store, llm: Any, question: str, *, k: int = DEFAULT_K
     if not claims:
         return _refuse(question, standalone, script, "没有能核实的引文", _usage(llm))
     missing = missing_constraints(asked, cited)
+    if roles and not quotes_mention_role([ct.quote for cl in claims for ct in cl.citations],
+                                         roles):
+        missing.append("/".join(roles))
     if missing:
         reason = f"引用的资料中没有“{'、'.join(missing)}”"
         return _refuse(question, standalone, script, reason, _usage(llm))
