@@ -66,12 +66,8 @@ def summarize(
     started = time.monotonic()
     stats = ExtractionStats()
     timings: dict[str, float] = {}
-    corpus_tokens = 0
 
-    def run_one(stored: StoredDocument) -> DocumentExtraction:
-        nonlocal corpus_tokens
-        doc = store.load_document(stored.doc_id)
-        corpus_tokens += count_tokens(doc.text)
+    def run_one(doc: Any) -> DocumentExtraction:
         t0 = time.monotonic()
         try:
             result = extract_document(llm, doc, settings, stats)
@@ -82,12 +78,20 @@ def summarize(
             on_document(result)
         return result
 
+    # Documents are rebuilt here, in this thread: the store's SQLite handle stays on it.
+    loaded = [store.load_document(d.doc_id) for d in documents]
+    corpus_tokens = sum(count_tokens(doc.text) for doc in loaded)
     workers = getattr(llm, "concurrency", 1)
-    if workers > 1 and len(documents) > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(run_one, documents))
+    if workers > 1 and len(loaded) > 1:
+        pool = ThreadPoolExecutor(max_workers=workers)
+        try:
+            results = list(pool.map(run_one, loaded))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     else:
-        results = [run_one(d) for d in documents]
+        results = [run_one(doc) for doc in loaded]
     if results and all(r.error for r in results):
         raise ModelError(results[0].error or "extraction failed")
     merged = merge_items([r for r in results if not r.error])

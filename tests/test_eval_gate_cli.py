@@ -110,8 +110,8 @@ def test_cli_eval_degraded_exits_6_and_prints_failures(
     result = _invoke(["--gold", str(GOLD_DIR), "--corpus", str(SEEDS),
                       "--thresholds", str(THRESHOLDS), "-o", str(out)])
     assert result.exit_code == 6, result.output
-    assert "FAIL extraction.recall.alliance 0.10 < 0.50" in result.stderr
-    assert "FAIL qa.answer_accuracy 0.00 < 0.60" in result.stderr
+    assert "FAIL extraction.recall.alliance 0.10 < " in result.stderr
+    assert "FAIL qa.answer_accuracy 0.00 < " in result.stderr
     assert "quality gate failed: 2 metric(s)" in result.stderr
     # the table (plain text when not a tty) is in the log, with PASS/FAIL marks
     assert "extraction.recall.alliance" in result.stdout and "FAIL" in result.stdout
