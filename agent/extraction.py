@@ -707,6 +707,53 @@ def fold_agreements(alliances: list[Alliance]) -> list[Alliance]:
     return kept
 
 
+EVENT_SUFFIX = (
+    r"(?:成立大会|预备会议|推进会|交流会|培训会|座谈会|研讨会|发布会|对话会|大会|会议|启动仪式|仪式"
+    r"|论坛|大赛|活动周)"
+)
+EVENT_NAME = r"[^，,。；;：:（）()“”]{2,40}?" + EVENT_SUFFIX
+HELD = re.compile(
+    r"(?:召开了?|举行了?|举办了?|开展)(?P<name>" + EVENT_NAME + ")"
+    r"(?P<more>(?:[和、及与]" + EVENT_NAME + ")*)"
+)
+HELD_AT = re.compile(
+    r"(?P<name>[^，,。；;：:（）()“”]{4,40}?" + EVENT_SUFFIX + r")(?:在|于)[^，,。；;]{2,30}?"
+    r"(?:召开|举行|举办)"
+)
+EVENT_TYPES = (
+    ("成立大会", "成立大会"),
+    ("启动仪式", "启动仪式"),
+    ("仪式", "仪式"),
+    ("大赛", "比赛"),
+    ("活动周", "活动周"),
+    ("论坛", "会议"),
+    ("会议", "会议"),
+    ("会", "会议"),
+)
+
+
+def code_event_mentions(doc: Document, window: Window) -> list[EventMention]:
+    """Events named with a held-verb (召开/举行/举办 X会议, X大会在Y召开), found by pattern."""
+    out: list[EventMention] = []
+    for s, e in window.sentences:
+        simple = doc.search_text[s:e]
+        spans: list[tuple[int, int]] = []
+        for m in HELD.finditer(simple):
+            spans.append((m.start("name"), m.end("name")))
+            more_start = m.start("more")
+            for part in re.finditer(r"[和、及与](?P<n>[^和、及与]+)", m.group("more")):
+                spans.append((more_start + part.start("n"), more_start + part.end("n")))
+        spans += [(m.start("name"), m.end("name")) for m in HELD_AT.finditer(simple)]
+        for a, b in spans:
+            name = doc.text[s + a : s + b]
+            simple_name = doc.search_text[s + a : s + b]
+            if "的" in simple_name or len(simple_name) < 5 or GENERIC_HEAD.match(simple_name[:2]):
+                continue
+            kind = next((t for suffix, t in EVENT_TYPES if simple_name.endswith(suffix)), "其他")
+            out.append(EventMention(name=name, event_type=kind, evidence=doc.text[s:e][:120]))
+    return out
+
+
 # --------------------------------------------------------------------------- driver
 
 
@@ -781,7 +828,8 @@ def extract_document(
         stats.windows += 1
         stats.input_tokens += window.tokens
         dropped += found_events.dropped
-        events += [e for m in found_events.events if (e := finalise_event(doc, window, m))]
+        mentions_e = [*found_events.events, *code_event_mentions(doc, window)]
+        events += [e for m in mentions_e if (e := finalise_event(doc, window, m))]
     alliances = fold_agreements(alliances)
     targets = [t for s, e in split_sentences(doc.text) for t in targets_in_sentence(doc, s, e)]
     return document_result(
