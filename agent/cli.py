@@ -66,6 +66,9 @@ def dump_json(data: Any) -> None:
 def main(ctx: click.Context, store: Path | None) -> None:
     """zhijiao-agent: structured summaries and cited answers for Chinese
     vocational-education news."""
+    from agent import interrupt
+
+    interrupt.install()
     ctx.obj = {"store": store} if store else {}
 
 

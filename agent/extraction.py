@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import ValidationInfo, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from agent import interrupt
 from agent.chunking import split_sentences
 from agent.documents import Document
 from agent.evidence import locate_quote
@@ -796,6 +797,7 @@ def extract_document(
     for window in pack_windows(
         doc, pick_sentences(doc, _has(ALLIANCE_WORDS)), budget, count_tokens
     ):
+        interrupt.check()
         verifier = MentionVerifier(doc, window, reasks_left=reasks)
         found = llm.structured(
             VerifiedAlliances,
@@ -817,6 +819,7 @@ def extract_document(
     events: list[Event] = []
     prompt = load_prompt("extract_events")
     for window in pack_windows(doc, pick_sentences(doc, _has(EVENT_WORDS)), budget, count_tokens):
+        interrupt.check()
         verifier = MentionVerifier(doc, window, reasks_left=reasks)
         found_events = llm.structured(
             VerifiedEvents,

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agent import interrupt
 from agent.config import Settings
 from agent.errors import InputError
 from agent.store import Store
@@ -88,6 +89,7 @@ def ingest(
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     with store.writing():
         for path in files:
+            interrupt.check()
             try:
                 doc = load_document(path, max_bytes=max_bytes)
                 doc.path = str(path.resolve())  # --prune and path selection need absolute paths

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent import interrupt
 from agent.errors import InputError, ModelError
 from agent.schemas import DocumentExtraction, MergedItems
 from agent.store import Store, StoredDocument
@@ -87,6 +88,7 @@ def summarize(
         try:
             results = list(pool.map(run_one, loaded))
         except BaseException:
+            interrupt.request()  # running workers stop at their next window
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()
