@@ -18,7 +18,7 @@ for three kinds at once it invents names. So the pipeline does most of the work:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -781,33 +781,56 @@ class ExtractionStats:
     input_tokens: int = 0  # tokens of document text sent (tiktoken)
 
 
-def extract_document(
-    llm: Any, doc: Document, settings: Any, stats: ExtractionStats | None = None
-) -> DocumentExtraction:
-    from agent.merge import dedupe_within
+def _windows_of_kind(
+    llm: Any,
+    doc: Document,
+    settings: Any,
+    stats: ExtractionStats,
+    *,
+    words: tuple[str, ...],
+    prompt_name: str,
+    response_model: type[VerifiedAlliances] | type[VerifiedEvents],
+    max_tokens: int,
+) -> Iterator[tuple[Window, Any]]:
+    """One verified model call per window of sentences that mention ``words``."""
     from agent.prompts import fence, load_prompt
     from agent.tokens import count_tokens
 
-    stats = stats or ExtractionStats()
-    budget = window_budget(settings)
-    reasks = min(1, settings.max_retries)
-    dropped = 0
-    alliances: list[Alliance] = []
-    prompt = load_prompt("extract_alliances")
-    for window in pack_windows(
-        doc, pick_sentences(doc, _has(ALLIANCE_WORDS)), budget, count_tokens
-    ):
+    prompt = load_prompt(prompt_name)
+    spans = pick_sentences(doc, _has(words))
+    for window in pack_windows(doc, spans, window_budget(settings), count_tokens):
         interrupt.check()
-        verifier = MentionVerifier(doc, window, reasks_left=reasks)
+        verifier = MentionVerifier(doc, window, reasks_left=min(1, settings.max_retries))
         found = llm.structured(
-            VerifiedAlliances,
+            response_model,
             prompt.render(document=fence(window.text)),
             prompt=prompt,
-            max_tokens=600,
+            max_tokens=max_tokens,
             validation_context={"verifier": verifier},
         )
         stats.windows += 1
         stats.input_tokens += window.tokens
+        yield window, found
+
+
+def extract_document(
+    llm: Any, doc: Document, settings: Any, stats: ExtractionStats | None = None
+) -> DocumentExtraction:
+    from agent.merge import dedupe_within
+
+    stats = stats or ExtractionStats()
+    dropped = 0
+    alliances: list[Alliance] = []
+    for window, found in _windows_of_kind(
+        llm,
+        doc,
+        settings,
+        stats,
+        words=ALLIANCE_WORDS,
+        prompt_name="extract_alliances",
+        response_model=VerifiedAlliances,
+        max_tokens=600,
+    ):
         dropped += found.dropped
         mentions = list(found.alliances)
         for m in found.alliances:  # the model may still lump a 、-list into one name
@@ -817,21 +840,18 @@ def extract_document(
         mentions += code_alliance_mentions(doc, window)
         alliances += [a for m in mentions if (a := finalise_alliance(doc, window, m))]
     events: list[Event] = []
-    prompt = load_prompt("extract_events")
-    for window in pack_windows(doc, pick_sentences(doc, _has(EVENT_WORDS)), budget, count_tokens):
-        interrupt.check()
-        verifier = MentionVerifier(doc, window, reasks_left=reasks)
-        found_events = llm.structured(
-            VerifiedEvents,
-            prompt.render(document=fence(window.text)),
-            prompt=prompt,
-            max_tokens=700,
-            validation_context={"verifier": verifier},
-        )
-        stats.windows += 1
-        stats.input_tokens += window.tokens
-        dropped += found_events.dropped
-        mentions_e = [*found_events.events, *code_event_mentions(doc, window)]
+    for window, found in _windows_of_kind(
+        llm,
+        doc,
+        settings,
+        stats,
+        words=EVENT_WORDS,
+        prompt_name="extract_events",
+        response_model=VerifiedEvents,
+        max_tokens=700,
+    ):
+        dropped += found.dropped
+        mentions_e = [*found.events, *code_event_mentions(doc, window)]
         events += [e for m in mentions_e if (e := finalise_event(doc, window, m))]
     alliances = fold_agreements(alliances)
     targets = [t for s, e in split_sentences(doc.text) for t in targets_in_sentence(doc, s, e)]
