@@ -379,11 +379,11 @@ def is_alliance_name(name: str) -> bool:
 
 
 def _verbatim(doc: Document, text: str) -> bool:
-    return (
-        len(text) >= 2 and locate_quote(doc, text) is not None
-        if len(text) >= 4
-        else (len(text) >= 2 and text in doc.text)
-    )
+    """Whether ``text`` occurs in the document: normalised match for 4+ characters (the
+    evidence matcher's minimum), plain containment for 2–3."""
+    if len(text) >= 4:
+        return locate_quote(doc, text) is not None
+    return len(text) >= 2 and text in doc.text
 
 
 def _coordinated_position(sentence: str, name: str) -> tuple[int, int] | None:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from pathlib import Path
-from typing import Any
-
 from agent.report import ReportData
 from agent.schemas import DocumentExtraction
 from agent.store import Store
@@ -61,15 +57,3 @@ def build_report(
             ],
         ),
     )
-
-
-def kinds_count(run: SummaryRun) -> Counter[str]:
-    return Counter(
-        events=len(run.merged.events),
-        alliances=len(run.merged.alliances),
-        targets=len(run.merged.targets),
-    )
-
-
-def report_paths(out_dir: Path, written: dict[str, Path]) -> dict[str, Any]:
-    return {fmt: str(path) for fmt, path in written.items()}

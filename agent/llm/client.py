@@ -373,6 +373,41 @@ class LLM:
 
     # ------------------------------------------------------------------ structured
 
+    def _lookup(
+        self,
+        response_model: type[T],
+        messages: list[dict[str, Any]],
+        prompt: Prompt,
+        max_tokens: int,
+        validation_context: dict[str, Any] | None,
+    ) -> tuple[str, dict[str, Any], T | None]:
+        """Request parameters, cache key, and the cached result (recorded as a hit)."""
+        params = self._request_params(max_tokens)
+        key = self._key(messages, response_model.model_json_schema(), params, prompt)
+        hit = self._cached(key, response_model, validation_context)
+        if hit is not None:
+            self._record(prompt, cache_hit=True)
+        return key, params, hit
+
+    def _create_args(
+        self,
+        response_model: type[BaseModel],
+        messages: list[dict[str, Any]],
+        validation_context: dict[str, Any] | None,
+        tries: _Attempts,
+        params: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Arguments of instructor's ``create_with_completion`` (sync and async alike)."""
+        return {
+            "response_model": response_model,
+            "messages": messages,
+            "max_retries": self.settings.max_retries,
+            "context": validation_context,
+            "hooks": tries.hooks,
+            "model": self.model,
+            **params,
+        }
+
     def structured(
         self,
         response_model: type[T],
@@ -383,24 +418,16 @@ class LLM:
         validation_context: dict[str, Any] | None = None,
     ) -> T:
         """Validated ``response_model`` for ``messages``; SQLite cache first."""
-        params = self._request_params(max_tokens)
-        key = self._key(messages, response_model.model_json_schema(), params, prompt)
-        hit = self._cached(key, response_model, validation_context)
+        key, params, hit = self._lookup(response_model, messages, prompt, max_tokens,
+                                        validation_context)
         if hit is not None:
-            self._record(prompt, cache_hit=True)
             return hit
         t0 = time.monotonic()
         tries = _Attempts()
         try:
             client = self._sync()
             result, completion = client.chat.completions.create_with_completion(
-                response_model=response_model,
-                messages=messages,  # type: ignore[arg-type]
-                max_retries=self.settings.max_retries,
-                context=validation_context,
-                hooks=tries.hooks,
-                model=self.model,
-                **params,
+                **self._create_args(response_model, messages, validation_context, tries, params)
             )
         except ModelError:
             raise
@@ -429,11 +456,9 @@ class LLM:
         validation_context: dict[str, Any] | None = None,
     ) -> T:
         """Async :meth:`structured`; at most ``concurrency`` requests in flight."""
-        params = self._request_params(max_tokens)
-        key = self._key(messages, response_model.model_json_schema(), params, prompt)
-        hit = self._cached(key, response_model, validation_context)
+        key, params, hit = self._lookup(response_model, messages, prompt, max_tokens,
+                                        validation_context)
         if hit is not None:
-            self._record(prompt, cache_hit=True)
             return hit
         async with self._semaphore():
             t0 = time.monotonic()
@@ -441,13 +466,8 @@ class LLM:
             try:
                 client = await self._async()
                 result, completion = await client.chat.completions.create_with_completion(
-                    response_model=response_model,
-                    messages=messages,  # type: ignore[arg-type]
-                    max_retries=self.settings.max_retries,
-                    context=validation_context,
-                    hooks=tries.hooks,
-                    model=self.model,
-                    **params,
+                    **self._create_args(response_model, messages, validation_context, tries,
+                                        params)
                 )
             except ModelError:
                 raise
