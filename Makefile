@@ -24,8 +24,10 @@ demo: install
 	$(AGENT) report seeds/ -o $(OUT)/report
 	$(AGENT) ask "中原经济区技工教育联盟由哪所学校牵头建立？"
 
+# pytest exits 5 when a marker deselects every test (e.g. PYTEST_ARGS='-m slow' on a
+# machine without them): that is "nothing to run", not a failure.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: install
 	$(BIN)/ruff check agent tests evals
