@@ -393,6 +393,16 @@ def parse_change(text: str) -> tuple[Quantity, Quantity] | None:
     return before[-1], after[0]
 
 
+def unit_at(text: str, pos: int) -> str | None:
+    """The normalised unit written at ``text[pos:]`` (after 多少/几 in a question:
+    “几所” → 所, “多少名” → persons, “多少万元” → CNY), or None."""
+    rest = normalize(text[pos : pos + 8]).lstrip("千万亿百")
+    for unit in _UNITS:
+        if rest.startswith(unit):
+            return UNIT_MAP.get(unit, unit)
+    return None
+
+
 def parse_deadline_year(text: str) -> int | None:
     """Deadline year of a phrase, or None.
 

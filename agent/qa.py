@@ -18,10 +18,20 @@ Pipeline for ``answer_question``:
    (source number exists, quote found verbatim by :func:`agent.evidence.locate_quote`
    inside that chunk, numbers of the claim present in its quotes) and re-asks once with
    the errors; after that, unverifiable claims are dropped, so the cached JSON is clean;
-6. refusal when the model says ``answerable=false``, when no verified claim remains, or when
-   a specific constraint of the question (a number/year, a place name, the thing counted by
-   多少/几) is absent from the cited chunks and from the cited article's lead;
-7. the answer text is converted to the question's script (OpenCC), citations carry exact
+6. the answer is checked against what the question asks
+   (:class:`agent.question.QuestionSpec`): numbers/years and places in the cited chunk
+   or the article's lead; the counted noun, the 什么-noun, the asked role verb (主持 ≠
+   主办) and, for “X的校长是谁”, the office tied to X in the cited sentences; a
+   quantity in the asked unit (几所 → N所) in the quotes; a date for when-questions; a
+   name of the asked kind for 哪所院校; and something beyond a restatement of the question;
+7. if the first attempt is refused or fails a check (or answers a count from a sentence
+   that does not tie the number to the counted phrase while another one does), a
+   **focused second attempt** over the one or two sentences that meet every requirement
+   (:mod:`agent.focus`); if that fails too and the best sentence has an anchor code can
+   find (the role verb, the office, the counted phrase next to its quantity, the date
+   and event clauses), the answer is those clauses **quoted verbatim by code**;
+   otherwise a refusal (``文档中没有提到…``) naming what is missing;
+8. the answer text is converted to the question's script (OpenCC), citations carry exact
    original offsets (``original[start:end] == quote``).
 """
 
@@ -31,13 +41,25 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from pydantic import ValidationInfo, model_validator
 
 from agent.documents import Document
 from agent.errors import ModelError, StoreError
+from agent.question import (
+    QuestionSpec,
+    content_words,
+    counted_binding,
+    coverage,
+    question_constraints,
+    question_roles,
+    question_script,
+    quotes_mention_role,
+    simplified,
+    to_script,
+    word_weight,
+)
 from agent.schemas import Answer, AnswerDraft, Citation, Claim, ClaimDraft, Evidence
 from agent.store import Store, StoredChunk
 
@@ -61,153 +83,14 @@ MAX_TOKENS = 200
 MAX_ANSWER_CHARS = 150
 """A longer answer text is replaced by its verified claims."""
 
-# Question words and function words: never evidence of relevance.
-STOPWORDS = frozenset(
-    """
-    什么 哪 哪里 哪儿 哪个 哪些 哪几个 哪几 哪家 哪所 哪位 哪年 哪天 几 几个 几家 几所 几名
-    多少 何时 何地
-    何 谁 如何 怎样 怎么 怎么样 为什么 为何 是否 是不是 吗 呢 吧 么 请问 一下 具体 分别 主要
-    的 了 在 是 有 和 与 及 以及 或 由 从 到 为 对 把 被 将 还 也 都 就 又 等 之 其 该 这 那 这个
-    那个 这些 那些 它 它们 他 他们 她 我 我们 你 您 现有 当天 共 共有 一共 总共 相关 以 于 之一
-    哪里 举行 举办 召开 成立 进行 开展 情况 内容 方面 时候 时间 地点 期间 如何 变化
-    """.split()
-)
 # Placeholders that make a question a follow-up needing the previous turns.
 FOLLOWUP_CUES = (
     "它", "他", "她", "他们", "它们", "她们", "其", "该", "这个", "那个", "这些", "那些", "此",
     "上述", "前者", "后者", "这次", "那次", "此次", "这所", "那所", "这家", "这里", "那里",
     "呢", "还有", "另外", "那么", "再",
 )
-_YEARISH = re.compile(r"\d+(?:\.\d+)?")
-_COUNTER = "个家所名位人项支次年天条座件届期种类"
-_COUNT_Q = re.compile(rf"(?<!哪)(?:多少|几)[{_COUNTER}]?")
-_PUNCT = set("，,。．.？?！!；;：:、（）()“”\"'‘’《》【】[] \n")
 
 log = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------- text helpers
-
-
-def _converter(config: str) -> Any:
-    from agent.cleaning import _converter as conv
-
-    return conv(config)
-
-
-def simplified(text: str) -> str:
-    """Simplified, half-width form (same length) used for every lexical comparison."""
-    from agent.cleaning import search_form
-
-    return search_form(text)
-
-
-def question_script(question: str) -> str:
-    """``traditional`` or ``simplified`` (mixed/unknown count as simplified)."""
-    from agent.cleaning import detect_script
-
-    return "traditional" if detect_script(question) == "traditional" else "simplified"
-
-
-def to_script(text: str, script: str) -> str:
-    """Convert ``text`` to the question's script with OpenCC (s2t / t2s)."""
-    if not text:
-        return text
-    return str(_converter("s2t" if script == "traditional" else "t2s").convert(text))
-
-
-@cache
-def _pseg() -> Any:
-    import jieba
-    import jieba.posseg as pseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return pseg
-
-
-def content_words(question: str) -> list[str]:
-    """Jieba words of the simplified question minus question/function words (order kept)."""
-    from agent.lexical import tokenize
-
-    out: list[str] = []
-    for w in tokenize(simplified(question)):
-        if w in STOPWORDS or w in out:
-            continue
-        if len(w) < 2 and not w.isdigit():
-            continue
-        out.append(w)
-    return out
-
-
-def _weight(word: str) -> float:
-    return float(min(len(word), 4))
-
-
-def coverage(words: Sequence[str], search_text: str) -> float:
-    """Length-weighted share of ``words`` occurring in ``search_text``."""
-    total = sum(_weight(w) for w in words)
-    if not total:
-        return 0.0
-    return sum(_weight(w) for w in words if w in search_text) / total
-
-
-def question_numbers(question: str) -> list[str]:
-    """Arabic numbers (years included) written in the question."""
-    return list(dict.fromkeys(_YEARISH.findall(simplified(question))))
-
-
-def question_constraints(question: str) -> list[tuple[str, list[str]]]:
-    """Specific things the answer must be about: ``(label, alternatives)`` pairs.
-
-    * every number / year written in the question;
-    * place names (jieba ``ns``) of two or more characters;
-    * the thing counted by 多少/几 (the nouns right after ``多少[量词]``): at least one of
-      them must appear (“多少名在校生” needs 在校生).
-    """
-    q = simplified(question)
-    out: list[tuple[str, list[str]]] = [(n, [n]) for n in question_numbers(q)]
-    pairs = [(w, f) for w, f in _pseg().lcut(q)]
-    for w, f in pairs:
-        if f == "ns" and len(w) >= 2 and not any(w in alts for _, alts in out):
-            out.append((w, [w]))
-    for m in _COUNT_Q.finditer(q):
-        phrase: list[str] = []
-        pos = 0
-        for w, f in pairs:
-            start = q.find(w, pos)
-            pos = start + len(w) if start >= 0 else pos
-            if start < m.end():
-                continue
-            if w in _PUNCT or (f.startswith(("v", "p", "u", "x", "r")) and f != "vn"):
-                break
-            if len(w) >= 2 and f.startswith(("n", "vn", "j", "l")) and w not in STOPWORDS:
-                phrase.append(w)
-        if phrase:
-            out.append(("".join(phrase), phrase))
-    focus = _what_focus(q, pairs)
-    if focus and not any(focus in alts for _, alts in out):
-        out.append((focus, [focus]))
-    return out
-
-
-def _what_focus(q: str, pairs: list[tuple[str, str]]) -> str | None:
-    """The noun asked about by 什么: “X是什么” / “以什么为X” / “什么X” → X."""
-    words = [w for w, _ in pairs]
-    flags = [f for _, f in pairs]
-    for i, w in enumerate(words):
-        if w != "什么":
-            continue
-        cand: list[int] = []
-        if i >= 2 and words[i - 1] == "是":
-            cand.append(i - 2)
-        if i + 2 < len(words) and words[i + 1] == "为":
-            cand.append(i + 2)
-        if i + 1 < len(words):
-            cand.append(i + 1)
-        for j in cand:
-            if len(words[j]) >= 2 and flags[j].startswith("n") and words[j] not in STOPWORDS:
-                return words[j]
-    return None
 
 
 # --------------------------------------------------------------------------- context
@@ -229,7 +112,9 @@ class Source:
 
     def lead(self) -> str:
         """Simplified text of the article's title and first sentences (sets year/place)."""
-        return simplified(self.doc.title + "\n" + self.doc.text[:300])
+        from agent.focus import lead_text
+
+        return lead_text(self.doc)
 
 
 def _sentence_spans(chunk: StoredChunk) -> list[tuple[int, int]]:
@@ -279,7 +164,7 @@ def build_context(store: Store, hits: Sequence[Any], question: str, *,
             docs[chunk.doc_id] = store.load_document(chunk.doc_id)
         doc = docs[chunk.doc_id]
         spans = _sentence_spans(chunk)
-        scores = [sum(_weight(w) for w in words if w in doc.search_text[s:e])
+        scores = [sum(word_weight(w) for w in words if w in doc.search_text[s:e])
                   + ROLE_BONUS * sum(r in doc.search_text[s:e] for r in roles)
                   for s, e in spans]
         per_chunk.append((chunk, doc, spans, scores))
@@ -529,25 +414,6 @@ def refusal_text(question: str, script: str, reason: str = "") -> str:
 
 
 ROLE_BONUS = 3.0  # a sentence naming the asked role (主持…) outranks mere topic overlap
-# Who did what: “由谁主持” must be answered from a sentence that says 主持, not 主办.
-ROLE_VERBS = ("主持", "主办", "承办", "协办", "牵头", "指导", "出席", "致辞", "发言", "揭牌",
-              "签署", "签订", "组建")
-
-
-def question_roles(question: str) -> tuple[str, ...]:
-    q = simplified(question)
-    return tuple(v for v in ROLE_VERBS if v in q)
-
-
-def quotes_mention_role(quotes: Sequence[str], roles: Sequence[str]) -> bool:
-    return any(r in simplified(q) for q in quotes for r in roles)
-
-
-def missing_constraints(question: str, sources: Sequence[Source]) -> list[str]:
-    """Constraints of the question found neither in the cited chunks nor in their leads."""
-    hay = "\n".join(simplified(s.chunk.text) + "\n" + s.lead() for s in sources)
-    return [label for label, alts in question_constraints(question)
-            if not any(a in hay for a in alts)]
 
 
 def evidence_gate(question: str, hits: Sequence[Any]) -> str | None:
@@ -561,8 +427,8 @@ def evidence_gate(question: str, hits: Sequence[Any]) -> str | None:
     if best < MIN_COVERAGE:
         return f"检索到的资料与问题关系太弱（覆盖率 {best:.2f}）"
     hay = "\n".join(h.chunk.search_text for h in hits)
-    absent = [label for label, alts in question_constraints(question)
-              if not any(a in hay for a in alts)]
+    absent = [c.label for c in question_constraints(question)
+              if not any(a in hay for a in c.alternatives)]
     if absent:
         return f"资料中没有“{'、'.join(absent)}”"
     return None
@@ -635,6 +501,112 @@ def _refuse(question: str, standalone: str | None, script: str, reason: str,
                   answerable=False, usage=usage)
 
 
+def _cited_text(src: Source, ev: Evidence) -> str:
+    """The whole sentences of ``src``'s chunk that a verified quote overlaps."""
+    a = src.doc.cleaned_index(ev.start)
+    b = src.doc.cleaned_index(ev.end)
+    parts = [src.doc.search_text[s:e] for s, e in _sentence_spans(src.chunk) if s < b and e > a]
+    return "".join(parts) or simplified(ev.quote)
+
+
+def _attempt(llm: Any, question: str, spec: QuestionSpec, sources: list[Source],
+             script: str) -> tuple[Answer, str] | str:
+    """One validated answer call over ``sources``: the checked answer with the text of
+    the sentences it cites, or why it failed."""
+    from agent.prompts import load_prompt
+
+    prompt = load_prompt("answer")
+    messages = prompt.render(sources=render_sources(sources), question=question)
+    verifier = AnswerVerifier({s.number: s for s in sources}, roles=spec.roles)
+    try:
+        draft = llm.structured(VerifiedAnswer, messages, prompt=prompt, max_tokens=MAX_TOKENS,
+                               validation_context={"verifier": verifier})
+    except ModelError as exc:
+        if not _cut_off(exc):
+            raise
+        # The model rambled past the budget (e.g. repeating claims): nothing verifiable.
+        return "模型没有给出可核实的回答"
+    if not draft.answerable:
+        return ""
+    claims: list[Claim] = []
+    cited: list[str] = []
+    contexts: list[str] = []
+    for c in draft.claims:
+        cits: list[Citation] = []
+        for cd in c.citations:
+            res = verifier.citation(cd.source, cd.quote)
+            if isinstance(res, str):  # pragma: no cover - the validator kept only verified
+                continue
+            src, ev = res
+            cits.append(_citation(src, ev))
+            cited.append(_cited_text(src, ev))
+            contexts.append(src.chunk.search_text + "\n" + src.lead())
+        if cits:
+            claims.append(Claim(text=to_script(c.text, script), citations=cits))
+    if not claims:
+        return "没有能核实的引文"
+    from agent.numbers import unsupported_numbers
+
+    quotes = [ct.quote for cl in claims for ct in cl.citations]
+    text = draft.answer.strip() or "".join(_sentence(c.text) for c in draft.claims)
+    if unsupported_numbers(text, quotes) or len(text) > MAX_ANSWER_CHARS:
+        text = "".join(_sentence(c.text) for c in draft.claims)
+    unmet = spec.unmet("\n".join(cited), "\n".join(contexts), quotes, text)
+    if unmet:
+        return f"引用的资料中没有“{'、'.join(unmet)}”"
+    citations: list[Citation] = []
+    for cl in claims:
+        for ct in cl.citations:
+            if all((ct.doc_id, ct.start, ct.end) != (x.doc_id, x.start, x.end)
+                   for x in citations):
+                citations.append(ct)
+    return (Answer(question=question, answer=to_script(text, script), answerable=True,
+                   claims=claims, citations=citations), "\n".join(cited))
+
+
+def focused_sources(store: Store, hits: Sequence[Any], spec: QuestionSpec,
+                    shown: Sequence[Source], *, bound_only: bool = False) -> list[Source]:
+    """Sources of the focused second attempt (see :mod:`agent.focus`); empty when no
+    sentence meets the question's requirements (or, with ``bound_only``, when the best
+    one does not write the counted phrase next to its quantity)."""
+    from agent.focus import candidates, pick
+
+    docs = {s.doc.doc_id: s.doc for s in shown}
+    cands = candidates(store, hits, spec, docs)
+    if bound_only and not (cands and cands[0].bound):
+        return []
+    return [Source(i + 1, c.chunk, c.doc, c.doc.search_text[c.span[0]:c.span[1]], [c.span])
+            for i, c in enumerate(pick(cands))]
+
+
+def extractive_answer(store: Store, hits: Sequence[Any], spec: QuestionSpec,
+                      shown: Sequence[Source], script: str) -> Answer | None:
+    """The clauses of the best qualifying sentence that state what was asked, quoted
+    verbatim (see :func:`agent.focus.extract_spans`), or None."""
+    from agent.focus import candidates, extract_spans, lead_text
+
+    docs = {s.doc.doc_id: s.doc for s in shown}
+    best = candidates(store, hits, spec, docs)[:1]
+    spans = extract_spans(spec, best[0]) if best else []
+    if not spans:
+        return None
+    cand = best[0]
+    doc = cand.doc
+    citations: list[Citation] = []
+    for span in spans:
+        start, end = doc.original_span(*span)
+        citations.append(Citation(doc_id=doc.doc_id, path=cand.chunk.path,
+                                  chunk_id=cand.chunk.chunk_id, quote=doc.original[start:end],
+                                  start=start, end=end, title=cand.chunk.title))
+    shown_text = "，".join(doc.search_text[a:b] for a, b in spans)
+    context = cand.chunk.search_text + "\n" + lead_text(doc)
+    if spec.unmet(shown_text, context, [c.quote for c in citations], shown_text):
+        return None  # e.g. 哪所院校 asked but the anchored clauses name no school
+    text = _sentence(to_script(shown_text, script))
+    return Answer(question=spec.question, answer=text, answerable=True,
+                  claims=[Claim(text=text, citations=citations)], citations=citations)
+
+
 def answer_question(store: Store, llm: Any, question: str, *, k: int = DEFAULT_K,
                     history: Sequence[tuple[str, str]] | None = None,
                     budget: int = CONTEXT_TOKENS) -> Answer:
@@ -642,10 +614,11 @@ def answer_question(store: Store, llm: Any, question: str, *, k: int = DEFAULT_K
 
     ``history`` holds previous ``(question, answer text)`` turns; a follow-up question is
     then rewritten into a standalone one first (``Answer.standalone_question``).
+    When the first answer is refused or fails a check, a second, focused attempt is made
+    over the sentences that meet the question's requirements (:mod:`agent.focus`).
     Raises :class:`~agent.errors.StoreError` when the store is empty and
     :class:`~agent.errors.ModelError` when the model/endpoint fails.
     """
-    from agent.prompts import load_prompt
     from agent.retrieval import search
 
     if store.counts()[0] == 0:
@@ -663,57 +636,31 @@ def answer_question(store: Store, llm: Any, question: str, *, k: int = DEFAULT_K
     sources = build_context(store, hits, asked, budget=budget)
     if not sources:
         return _refuse(question, standalone, script, "检索到的资料中没有相关句子", _usage(llm))
-    prompt = load_prompt("answer")
-    messages = prompt.render(sources=render_sources(sources), question=asked)
-    roles = question_roles(asked)
-    verifier = AnswerVerifier({s.number: s for s in sources}, roles=roles)
-    try:
-        draft = llm.structured(VerifiedAnswer, messages, prompt=prompt, max_tokens=MAX_TOKENS,
-                               validation_context={"verifier": verifier})
-    except ModelError as exc:
-        if not _cut_off(exc):
-            raise
-        # The model rambled past the budget (e.g. repeating claims): nothing verifiable.
-        return _refuse(question, standalone, script, "模型没有给出可核实的回答", _usage(llm))
-    if not draft.answerable:
-        return _refuse(question, standalone, script, "", _usage(llm))
-    claims: list[Claim] = []
-    cited: list[Source] = []
-    for c in draft.claims:
-        cits: list[Citation] = []
-        for cd in c.citations:
-            res = verifier.citation(cd.source, cd.quote)
-            if isinstance(res, str):  # pragma: no cover - the validator kept only verified
-                continue
-            cits.append(_citation(*res))
-            if res[0] not in cited:
-                cited.append(res[0])
-        if cits:
-            claims.append(Claim(text=to_script(c.text, script), citations=cits))
-    if not claims:
-        return _refuse(question, standalone, script, "没有能核实的引文", _usage(llm))
-    missing = missing_constraints(asked, cited)
-    if roles and not quotes_mention_role([ct.quote for cl in claims for ct in cl.citations],
-                                         roles):
-        missing.append("/".join(roles))
-    if missing:
-        reason = f"引用的资料中没有“{'、'.join(missing)}”"
-        return _refuse(question, standalone, script, reason, _usage(llm))
-    from agent.numbers import unsupported_numbers
-
-    quotes = [ct.quote for cl in claims for ct in cl.citations]
-    text = draft.answer.strip() or "".join(_sentence(c.text) for c in draft.claims)
-    if unsupported_numbers(text, quotes) or len(text) > MAX_ANSWER_CHARS:
-        text = "".join(_sentence(c.text) for c in draft.claims)
-    citations: list[Citation] = []
-    for cl in claims:
-        for ct in cl.citations:
-            if all((ct.doc_id, ct.start, ct.end) != (x.doc_id, x.start, x.end)
-                   for x in citations):
-                citations.append(ct)
-    return Answer(question=question, standalone_question=standalone,
-                  answer=to_script(text, script), answerable=True, claims=claims,
-                  citations=citations, usage=_usage(llm))
+    spec = QuestionSpec(asked)
+    result = _attempt(llm, asked, spec, sources, script)
+    focus: list[Source] = []
+    if isinstance(result, str):
+        focus = focused_sources(store, hits, spec, sources)
+    elif not counted_binding(spec, result[1]):
+        # A count answered from a sentence that does not tie the number to the counted
+        # phrase (“3所高职获批…” for “高职院校有几所”) while another sentence does.
+        focus = focused_sources(store, hits, spec, sources, bound_only=True)
+    if focus and [s.spans for s in focus] != [s.spans for s in sources]:
+        log.info("focused attempt over %d sentence(s) (first: %s)", len(focus),
+                 result if isinstance(result, str) else "unbound count")
+        second = _attempt(llm, asked, spec, focus, script)
+        if isinstance(second, str):
+            log.info("focused attempt failed too: %s", second)
+        else:
+            result = second
+    if isinstance(result, str):
+        extracted = extractive_answer(store, hits, spec, sources, script)
+        if extracted is None:
+            return _refuse(question, standalone, script, result, _usage(llm))
+        log.info("extractive answer after two failed attempts (%s)", result)
+        result = (extracted, "")
+    return result[0].model_copy(update={"question": question, "standalone_question": standalone,
+                                        "usage": _usage(llm)})
 
 
 def answer_json(answer: Answer, *, chat: bool = False,
