@@ -188,7 +188,8 @@ def _locate_clean(
     return None
 
 
-def _evidence(doc: Document, start: int, end: int) -> Evidence:
+def range_evidence(doc: Document, start: int, end: int) -> Evidence:
+    """Evidence for the cleaned-text range ``[start, end)``: its exact original slice."""
     o_start, o_end = doc.original_span(start, end)
     return Evidence(doc_id=doc.doc_id, quote=doc.original[o_start:o_end], start=o_start, end=o_end)
 
@@ -207,7 +208,7 @@ def locate_quote(
     found = _locate_clean(doc, quote, within)
     if found is None:
         return None
-    return _evidence(doc, *found)
+    return range_evidence(doc, *found)
 
 
 def _too_short(quote: str) -> bool:

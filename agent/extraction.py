@@ -28,7 +28,7 @@ from pydantic.json_schema import SkipJsonSchema
 from agent import interrupt
 from agent.chunking import split_sentences
 from agent.documents import Document
-from agent.evidence import locate_quote
+from agent.evidence import locate_quote, range_evidence
 from agent.schemas import (
     Alliance,
     AllianceMention,
@@ -149,8 +149,7 @@ def _sentence_evidence(doc: Document, window: Window, clean_start: int, clean_en
         if s <= clean_start and clean_end <= e:
             clean_start, clean_end = s, e
             break
-    start, end = doc.original_span(clean_start, clean_end)
-    return Evidence(doc_id=doc.doc_id, quote=doc.original[start:end], start=start, end=end)
+    return range_evidence(doc, clean_start, clean_end)
 
 
 def locate_name(doc: Document, window: Window, name: str) -> Evidence | None:

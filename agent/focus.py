@@ -46,6 +46,11 @@ def lead_text(doc: Document) -> str:
     return simplified(doc.title + "\n" + doc.text[:300])
 
 
+def context_text(chunk: StoredChunk, doc: Document) -> str:
+    """Where a question's years and places may be stated: the chunk and the article's lead."""
+    return chunk.search_text + "\n" + lead_text(doc)
+
+
 def candidates(store: Store, hits: Sequence[Any], spec: QuestionSpec,
                docs: dict[str, Document] | None = None) -> list[Candidate]:
     """Sentences of the retrieved chunks that meet every requirement, best first."""
@@ -58,7 +63,7 @@ def candidates(store: Store, hits: Sequence[Any], spec: QuestionSpec,
         chunk: StoredChunk = hit.chunk
         doc = docs.get(chunk.doc_id) or store.load_document(chunk.doc_id)
         docs[chunk.doc_id] = doc
-        context = chunk.search_text + "\n" + lead_text(doc)
+        context = context_text(chunk, doc)
         chunk_cover = coverage(spec.words, chunk.search_text)
         for s, e in split_sentences(chunk.text):
             span = (chunk.clean_start + s, chunk.clean_start + e)

@@ -47,6 +47,7 @@ from pydantic import ValidationInfo, model_validator
 
 from agent.documents import Document
 from agent.errors import ModelError, StoreError
+from agent.focus import Candidate, context_text, lead_text
 from agent.question import (
     QuestionSpec,
     content_words,
@@ -112,8 +113,6 @@ class Source:
 
     def lead(self) -> str:
         """Simplified text of the article's title and first sentences (sets year/place)."""
-        from agent.focus import lead_text
-
         return lead_text(self.doc)
 
 
@@ -469,9 +468,9 @@ def rewrite_question(llm: Any, question: str, history: Sequence[tuple[str, str]]
 # --------------------------------------------------------------------------- answering
 
 
-def _citation(src: Source, ev: Evidence) -> Citation:
-    return Citation(doc_id=src.chunk.doc_id, path=src.chunk.path, chunk_id=src.chunk.chunk_id,
-                    quote=ev.quote, start=ev.start, end=ev.end, title=src.chunk.title)
+def _citation(chunk: StoredChunk, ev: Evidence) -> Citation:
+    return Citation(doc_id=chunk.doc_id, path=chunk.path, chunk_id=chunk.chunk_id,
+                    quote=ev.quote, start=ev.start, end=ev.end, title=chunk.title)
 
 
 def _cut_off(exc: BaseException) -> bool:
@@ -538,9 +537,9 @@ def _attempt(llm: Any, question: str, spec: QuestionSpec, sources: list[Source],
             if isinstance(res, str):  # pragma: no cover - the validator kept only verified
                 continue
             src, ev = res
-            cits.append(_citation(src, ev))
+            cits.append(_citation(src.chunk, ev))
             cited.append(_cited_text(src, ev))
-            contexts.append(src.chunk.search_text + "\n" + src.lead())
+            contexts.append(context_text(src.chunk, src.doc))
         if cits:
             claims.append(Claim(text=to_script(c.text, script), citations=cits))
     if not claims:
@@ -564,43 +563,34 @@ def _attempt(llm: Any, question: str, spec: QuestionSpec, sources: list[Source],
                    claims=claims, citations=citations), "\n".join(cited))
 
 
-def focused_sources(store: Store, hits: Sequence[Any], spec: QuestionSpec,
-                    shown: Sequence[Source], *, bound_only: bool = False) -> list[Source]:
+def focused_sources(cands: Sequence[Candidate], *, bound_only: bool = False) -> list[Source]:
     """Sources of the focused second attempt (see :mod:`agent.focus`); empty when no
     sentence meets the question's requirements (or, with ``bound_only``, when the best
     one does not write the counted phrase next to its quantity)."""
-    from agent.focus import candidates, pick
+    from agent.focus import pick
 
-    docs = {s.doc.doc_id: s.doc for s in shown}
-    cands = candidates(store, hits, spec, docs)
     if bound_only and not (cands and cands[0].bound):
         return []
     return [Source(i + 1, c.chunk, c.doc, c.doc.search_text[c.span[0]:c.span[1]], [c.span])
             for i, c in enumerate(pick(cands))]
 
 
-def extractive_answer(store: Store, hits: Sequence[Any], spec: QuestionSpec,
-                      shown: Sequence[Source], script: str) -> Answer | None:
+def extractive_answer(spec: QuestionSpec, cands: Sequence[Candidate],
+                      script: str) -> Answer | None:
     """The clauses of the best qualifying sentence that state what was asked, quoted
     verbatim (see :func:`agent.focus.extract_spans`), or None."""
-    from agent.focus import candidates, extract_spans, lead_text
+    from agent.evidence import range_evidence
+    from agent.focus import extract_spans
 
-    docs = {s.doc.doc_id: s.doc for s in shown}
-    best = candidates(store, hits, spec, docs)[:1]
-    spans = extract_spans(spec, best[0]) if best else []
+    spans = extract_spans(spec, cands[0]) if cands else []
     if not spans:
         return None
-    cand = best[0]
+    cand = cands[0]
     doc = cand.doc
-    citations: list[Citation] = []
-    for span in spans:
-        start, end = doc.original_span(*span)
-        citations.append(Citation(doc_id=doc.doc_id, path=cand.chunk.path,
-                                  chunk_id=cand.chunk.chunk_id, quote=doc.original[start:end],
-                                  start=start, end=end, title=cand.chunk.title))
+    citations = [_citation(cand.chunk, range_evidence(doc, *span)) for span in spans]
     shown_text = "，".join(doc.search_text[a:b] for a, b in spans)
-    context = cand.chunk.search_text + "\n" + lead_text(doc)
-    if spec.unmet(shown_text, context, [c.quote for c in citations], shown_text):
+    if spec.unmet(shown_text, context_text(cand.chunk, doc), [c.quote for c in citations],
+                  shown_text):
         return None  # e.g. 哪所院校 asked but the anchored clauses name no school
     text = _sentence(to_script(shown_text, script))
     return Answer(question=spec.question, answer=text, answerable=True,
@@ -639,12 +629,15 @@ def answer_question(store: Store, llm: Any, question: str, *, k: int = DEFAULT_K
     spec = QuestionSpec(asked)
     result = _attempt(llm, asked, spec, sources, script)
     focus: list[Source] = []
-    if isinstance(result, str):
-        focus = focused_sources(store, hits, spec, sources)
-    elif not counted_binding(spec, result[1]):
-        # A count answered from a sentence that does not tie the number to the counted
-        # phrase (“3所高职获批…” for “高职院校有几所”) while another sentence does.
-        focus = focused_sources(store, hits, spec, sources, bound_only=True)
+    cands: list[Candidate] = []
+    unbound = not isinstance(result, str) and not counted_binding(spec, result[1])
+    if isinstance(result, str) or unbound:
+        from agent.focus import candidates
+
+        cands = candidates(store, hits, spec, {s.doc.doc_id: s.doc for s in sources})
+        # unbound: a count answered from a sentence that does not tie the number to the
+        # counted phrase (“3所高职获批…” for “高职院校有几所”) while another sentence does.
+        focus = focused_sources(cands, bound_only=unbound)
     if focus and [s.spans for s in focus] != [s.spans for s in sources]:
         log.info("focused attempt over %d sentence(s) (first: %s)", len(focus),
                  result if isinstance(result, str) else "unbound count")
@@ -654,7 +647,7 @@ def answer_question(store: Store, llm: Any, question: str, *, k: int = DEFAULT_K
         else:
             result = second
     if isinstance(result, str):
-        extracted = extractive_answer(store, hits, spec, sources, script)
+        extracted = extractive_answer(spec, cands, script)
         if extracted is None:
             return _refuse(question, standalone, script, result, _usage(llm))
         log.info("extractive answer after two failed attempts (%s)", result)
