@@ -388,7 +388,8 @@ main.add_command(eval_command, "eval")
 @main.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-@click.option("-k", "k", default=3, show_default=True, help="Chunks to retrieve.")
+@click.option("-k", "k", default=3, show_default=True, type=click.IntRange(1, 50),
+              help="Chunks to retrieve.")
 @click.option("--model", help="Model name (endpoint) for this run.")
 @click.pass_context
 @handle_errors

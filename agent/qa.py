@@ -46,7 +46,7 @@ from typing import Any
 from pydantic import ValidationInfo, model_validator
 
 from agent.documents import Document
-from agent.errors import ModelError, StoreError
+from agent.errors import InputError, ModelError, StoreError
 from agent.focus import Candidate, context_text, lead_text
 from agent.question import (
     QuestionSpec,
@@ -611,6 +611,8 @@ def answer_question(store: Store, llm: Any, question: str, *, k: int = DEFAULT_K
     """
     from agent.retrieval import search
 
+    if not question.strip():
+        raise InputError("the question is empty")
     if store.counts()[0] == 0:
         raise StoreError(f"the store at {store.root} is empty: run `agent ingest PATH` first")
     script = question_script(question)

@@ -499,6 +499,8 @@ def test_cli_ask_endpoint_failure_is_one_line(cli_env: dict[str, str], failure: 
 
 
 def test_cli_ask_empty_store(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--store", str(tmp_path / "nothing"), "ask", "  "])
+    assert result.exit_code == 2 and result.stderr.strip() == "error: the question is empty"
     result = CliRunner().invoke(main, ["--store", str(tmp_path / "nothing"), "ask", FUNDS_Q])
     assert result.exit_code == 3
     assert result.stderr.strip().count("\n") == 0 and "agent ingest" in result.stderr
