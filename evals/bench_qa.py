@@ -5,7 +5,7 @@
 Builds a store from ``seeds/`` in a temporary folder (unless ``--store`` is given), starts
 the configured model once (load time reported separately), then answers each question
 with an empty response cache (every call reaches the model) exactly as ``agent ask``
-does. Chat: a question plus a follow-up through :class:`agent.chat.ChatSession`; its
+does. Chat: a question plus a follow-up through :class:`agent.qa.chat.ChatSession`; its
 "time to first token" is the time from Enter to the first answer text on screen (answers
 are shown only once verified, so this equals the answer latency; the rewrite step is
 included for the follow-up).
@@ -54,13 +54,13 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=len(QUESTIONS))
     args = parser.parse_args()
 
-    from agent.chat import ChatDB, ChatSession
-    from agent.config import load_settings
-    from agent.ingest import ingest
+    from agent.core.config import load_settings
+    from agent.index.store import Store
+    from agent.ingest.pipeline import ingest
     from agent.llm.cache import LLMCache
     from agent.llm.client import LLM
-    from agent.qa import answer_question
-    from agent.store import Store
+    from agent.qa.answer import answer_question
+    from agent.qa.chat import ChatDB, ChatSession
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_qa_"))
     store_dir = args.store or tmp / "store"

@@ -17,14 +17,14 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from agent.cli import main
 from click.testing import CliRunner
 
-from agent.chat import run_lines
-from agent.cli import main
-from agent.config import load_settings
-from agent.ingest import ingest
-from agent.qa import needs_rewrite as needs_rewrite_cue
-from agent.store import Store
+from agent.core.config import load_settings
+from agent.index.store import Store
+from agent.ingest.pipeline import ingest
+from agent.qa.answer import needs_rewrite as needs_rewrite_cue
+from agent.qa.chat import run_lines
 
 BASE = "http://llm.test/v1"
 URL = BASE + "/chat/completions"
@@ -181,7 +181,7 @@ def test_chat_empty_store(cli_env: Path, tmp_path: Path) -> None:
 def test_run_lines_skips_blank_lines_and_stops_at_exit(seeded: Path, tmp_path: Path) -> None:
     import io
 
-    from agent.chat import ChatSession
+    from agent.qa.chat import ChatSession
 
     class NoModel:
         def usage(self) -> dict[str, Any]:

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.chunking import pack, sentences, split_sentences
-from agent.cleaning import load_document
-from agent.tokens import count_tokens
+from agent.core.tokens import count_tokens
+from agent.ingest.chunking import pack, sentences, split_sentences
+from agent.ingest.cleaning import load_document
 
 PINYIN = re.compile(r"[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+[)）]")
 
@@ -45,7 +45,7 @@ def test_pack_respects_budget_and_overlap() -> None:
 
 @pytest.mark.parametrize("budget", [120, 350])
 def test_seed_chunks_slice_original(seeds: list[Path], budget: int) -> None:
-    from agent.chunking import chunk_document
+    from agent.ingest.chunking import chunk_document
 
     for path in seeds:
         doc = load_document(path)

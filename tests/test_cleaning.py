@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.cleaning import (
+from agent.core.errors import InputError
+from agent.ingest.cleaning import (
     clean,
     detect_script,
     document_from_text,
@@ -15,8 +16,7 @@ from agent.cleaning import (
     load_document,
     search_form,
 )
-from agent.documents import Document
-from agent.errors import InputError
+from agent.ingest.documents import Document
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "news"

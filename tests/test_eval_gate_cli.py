@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from agent.cli import main
 from click.testing import CliRunner
 
-from agent.cli import main
-from agent.cli_eval import metric_rows
+from agent.cli.evaluation import metric_rows
 from agent.evaluation import runner
 from agent.evaluation.gate import load_thresholds
 

@@ -41,7 +41,7 @@ from agent.evaluation.metrics import (
     reciprocal_rank,
     to_simplified,
 )
-from agent.schemas import (
+from agent.extract.schemas import (
     Alliance,
     Answer,
     Citation,

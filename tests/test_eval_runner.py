@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from agent.errors import ModelError
+from agent.core.errors import ModelError
 from agent.evaluation import runner
 from agent.evaluation.gold import (
     ExtractionGold,
@@ -24,7 +24,7 @@ from agent.evaluation.gold import (
     QAGold,
     QAItem,
 )
-from agent.schemas import (
+from agent.extract.schemas import (
     Alliance,
     Answer,
     Citation,
@@ -86,7 +86,7 @@ def test_find_gold_errors(tmp_path: Path) -> None:
 
 
 def test_eval_store_dir_is_keyed_by_corpus(tmp_path: Path) -> None:
-    from agent.config import load_settings
+    from agent.core.config import load_settings
 
     settings = load_settings({"cache_dir": tmp_path})
     a = runner.eval_store_dir(settings, SEEDS)
@@ -292,7 +292,7 @@ class StubLLM:
 
 
 def test_run_qa_with_stub_answerer(monkeypatch: pytest.MonkeyPatch) -> None:
-    import agent.qa
+    import agent.qa.answer
 
     answers = _answers()
     asked: list[tuple[str, int]] = []
@@ -305,7 +305,7 @@ def test_run_qa_with_stub_answerer(monkeypatch: pytest.MonkeyPatch) -> None:
             raise ModelError("model timed out")
         return answers[item.id]
 
-    monkeypatch.setattr(agent.qa, "answer_question", fake_answer)
+    monkeypatch.setattr(agent.qa.answer, "answer_question", fake_answer)
     llm = StubLLM()
     llm.calls = 7  # earlier calls (extraction) are not charged to QA
     lines: list[str] = []
@@ -360,8 +360,8 @@ def test_bench_metrics() -> None:
 
 
 def test_run_eval_validates_before_work(tmp_path: Path) -> None:
-    from agent.config import load_settings
-    from agent.errors import InputError
+    from agent.core.config import load_settings
+    from agent.core.errors import InputError
 
     settings = load_settings({"cache_dir": tmp_path})
     with pytest.raises(InputError):
@@ -377,11 +377,11 @@ def test_run_eval_validates_before_work(tmp_path: Path) -> None:
 
 def test_run_eval_all_suites_with_stubs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Real ingest + hybrid retrieval over the seeds; extraction and QA stubbed (no model)."""
+    import agent.extract.summarize
     import agent.llm.client
-    import agent.qa
-    import agent.summarize
-    from agent.config import load_settings
-    from agent.summarize import SummaryRun
+    import agent.qa.answer
+    from agent.core.config import load_settings
+    from agent.extract.summarize import SummaryRun
 
     def fake_summarize(store: Any, llm: StubLLM, documents: list[Any], *,
                        on_document: Any = None) -> SummaryRun:
@@ -399,8 +399,8 @@ def test_run_eval_all_suites_with_stubs(tmp_path: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(agent.llm.client.LLM, "from_settings",
                         classmethod(lambda cls, settings, command: StubLLM()))
-    monkeypatch.setattr(agent.summarize, "summarize", fake_summarize)
-    monkeypatch.setattr(agent.qa, "answer_question", refuse)
+    monkeypatch.setattr(agent.extract.summarize, "summarize", fake_summarize)
+    monkeypatch.setattr(agent.qa.answer, "answer_question", refuse)
     settings = load_settings({"cache_dir": tmp_path / "cache"})
     lines: list[str] = []
     result = runner.run_eval(settings, suites={"extraction", "qa", "retrieval"},

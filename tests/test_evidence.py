@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from agent.documents import Document
-from agent.evidence import (
+from agent.extract.evidence import (
     MIN_QUOTE_CHARS,
     locate_quote,
     normalise_for_match,
     span_contains,
     verify_quotes,
 )
-from agent.schemas import Evidence
+from agent.extract.schemas import Evidence
+from agent.ingest.documents import Document
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 _GLUE = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")

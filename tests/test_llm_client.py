@@ -11,11 +11,11 @@ import pytest
 import respx
 from pydantic import BaseModel, ValidationInfo, field_validator
 
-from agent.config import Settings
-from agent.errors import ModelError
+from agent.core.config import Settings
+from agent.core.errors import ModelError
+from agent.core.prompts import Prompt
 from agent.llm import weights
 from agent.llm.client import LLM
-from agent.prompts import Prompt
 
 BASE = "http://llm.test/v1"
 URL = BASE + "/chat/completions"
@@ -318,7 +318,7 @@ def test_cached_run_never_starts_embedded_model(
 def test_missing_weights_is_model_unavailable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from agent.errors import ModelUnavailableError
+    from agent.core.errors import ModelUnavailableError
 
     monkeypatch.setattr(weights, "find_part", lambda n: None)
     with LLM.from_settings(Settings(cache_dir=tmp_path), "ask") as llm:

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.cleaning import load_document
-from agent.errors import InputError
-from agent.loading import html_to_text, read_text
+from agent.core.errors import InputError
+from agent.ingest.cleaning import load_document
+from agent.ingest.loading import html_to_text, read_text
 
 LIMIT = 2**20
 SAMPLE = "职业教育活动周在哈尔滨开幕。\n产教融合共同体揭牌，校企合作再上新台阶。\n"

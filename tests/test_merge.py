@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from agent import aliases
-from agent.aliases import canonical_name, full_name
-from agent.merge import (
+from agent.extract import aliases
+from agent.extract.aliases import canonical_name, full_name
+from agent.extract.merge import (
     JACCARD_BORDERLINE,
     JACCARD_MERGE,
     MIN_CONTAINED_CHARS,
@@ -18,7 +18,7 @@ from agent.merge import (
     merge_items,
     resolve,
 )
-from agent.schemas import Alliance, DocumentExtraction, Event, Evidence, Target
+from agent.extract.schemas import Alliance, DocumentExtraction, Event, Evidence, Target
 
 
 @pytest.fixture(autouse=True)

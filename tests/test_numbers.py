@@ -1,4 +1,4 @@
-"""Tests for agent.numbers (most cases are phrases copied from seeds/)."""
+"""Tests for agent.text.numbers (most cases are phrases copied from seeds/)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.numbers import (
+from agent.text.numbers import (
     Quantity,
     find_quantities,
     numbers_in,

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from agent.config import Settings, load_settings
-from agent.ingest import ingest
+from agent.core.config import Settings, load_settings
+from agent.extract.summarize import SummaryRun, summarize
+from agent.index.store import Store
+from agent.ingest.pipeline import ingest
 from agent.llm.client import LLM
-from agent.store import Store
-from agent.summarize import SummaryRun, summarize
 
 pytestmark = pytest.mark.model
 
@@ -85,7 +85,7 @@ def test_no_link_list_items_and_no_spam(first_run: Any) -> None:
 
 
 def test_zhongyuan_alliance_with_its_lead(first_run: Any) -> None:
-    from agent.cleaning import search_form
+    from agent.ingest.cleaning import search_form
 
     run, _ = first_run
     found = [a for a in run.merged.alliances if "中原经济区技工教育联盟" in search_form(a.name)]
@@ -117,9 +117,8 @@ def test_warm_cache_rerun_makes_no_model_call(seeded_store: Store, first_run: An
 
 
 def test_report_on_seeds(seeded_store: Store, first_run: Any, tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
     from agent.cli import main
+    from click.testing import CliRunner
 
     env = {"AGENT_CACHE_DIR": str(seeded_store.settings.cache_dir),
            "AGENT_GGUF": str(seeded_store.settings.gguf)}

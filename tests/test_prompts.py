@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.prompts import (
+from agent.core.prompts import (
     Prompt,
     PromptError,
     fence,
@@ -85,7 +85,7 @@ def test_load_from_env_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_default_dir_is_repo_prompts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AGENT_PROMPTS_DIR", raising=False)
-    assert prompts_dir() == Path(__file__).resolve().parent.parent / "prompts"
+    assert prompts_dir() == Path(__file__).resolve().parent.parent / "agent" / "prompts"
 
 
 def test_repo_prompts_parse() -> None:

@@ -13,14 +13,17 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from agent.cli import main
 from click.testing import CliRunner
 
-from agent.cli import main
-from agent.config import Settings, load_settings
-from agent.errors import ModelError, StoreError
-from agent.ingest import ingest
+from agent.core.config import Settings, load_settings
+from agent.core.errors import ModelError, StoreError
+from agent.extract.schemas import Answer
+from agent.index.retrieval import search
+from agent.index.store import Store
+from agent.ingest.pipeline import ingest
 from agent.llm.client import LLM
-from agent.qa import (
+from agent.qa.answer import (
     answer_question,
     build_context,
     content_words,
@@ -30,9 +33,6 @@ from agent.qa import (
     question_constraints,
     render_sources,
 )
-from agent.retrieval import search
-from agent.schemas import Answer
-from agent.store import Store
 
 BASE = "http://llm.test/v1"
 URL = BASE + "/chat/completions"
@@ -163,7 +163,7 @@ def test_follow_up_cues() -> None:
 
 
 def test_context_is_tight_numbered_and_simplified(env: tuple[Store, LLM]) -> None:
-    from agent.tokens import count_tokens
+    from agent.core.tokens import count_tokens
 
     store, _ = env
     q = "中原經濟區技工教育聯盟成立大會在何時、何地舉辦？"
@@ -532,7 +532,7 @@ MODEL_UNANSWERABLE = [
 
 
 def _norm(text: str) -> str:
-    from agent.qa import simplified
+    from agent.qa.answer import simplified
 
     return re.sub(r"\s+", "", simplified(text)).lower()
 
@@ -600,7 +600,7 @@ def test_model_answers_with_the_key_fact(
 def test_model_traditional_question_gets_traditional_answer(
     model_answers: dict[str, tuple[Answer, float]],
 ) -> None:
-    from agent.qa import question_script
+    from agent.qa.answer import question_script
 
     question, facts = next(
         (q, f) for q, f in MODEL_ANSWERABLE if question_script(q) == "traditional"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from agent.numbers import unit_at
-from agent.question import (
+from agent.qa.question import (
     QuestionSpec,
     asked_office,
     asked_units,
@@ -14,6 +13,7 @@ from agent.question import (
     question_constraints,
     quotes_have_unit,
 )
+from agent.text.numbers import unit_at
 
 
 def test_asked_units_are_normalised_like_the_number_parser() -> None:
@@ -84,7 +84,7 @@ def test_spec_unmet_lists_what_the_cited_text_lacks() -> None:
 
 
 def test_answer_type_of_which_questions() -> None:
-    from agent.question import answer_type
+    from agent.qa.question import answer_type
 
     head, endings = answer_type("市政府与哪所院校共同组建了职业教育集团？") or ("", ())
     assert head == "院校" and "学院" in endings
@@ -96,7 +96,7 @@ def test_answer_type_of_which_questions() -> None:
 
 
 def test_clauses_keep_quoted_commas() -> None:
-    from agent.focus import clauses
+    from agent.qa.focus import clauses
 
     text = "活动周期间,哈市将以“匠心育人,技展未来”为主题,开展系列职教活动。"
     parts = [text[a:b] for a, b in clauses(text)]

@@ -11,10 +11,10 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from agent.extract.schemas import Event, Evidence
 from agent.report import ReportData, parse_ref, render_html, render_markdown, write_report
 from agent.report.model import document_items, item_name, item_year, parse_date
 from agent.report.writer import TMP_PREFIX
-from agent.schemas import Event, Evidence
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "report_fixture.json"

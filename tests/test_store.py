@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
+from agent.cli import main
 from click.testing import CliRunner
 
-from agent.cli import main
-from agent.config import load_settings
-from agent.ingest import ingest
-from agent.retrieval import search
-from agent.store import Store
+from agent.core.config import load_settings
+from agent.index.retrieval import search
+from agent.index.store import Store
+from agent.ingest.pipeline import ingest
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_reingest_unchanged_does_no_embedding(
     store: Store, corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ingest(store, [corpus])
-    import agent.embeddings as emb
+    import agent.index.embeddings as emb
 
     calls: list[int] = []
     real = emb.embed_texts

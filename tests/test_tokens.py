@@ -6,8 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from agent import tokens
-from agent.tokens import ENCODING_FILES, cache_key, count_tokens, encoding, ensure_tiktoken_cache
+from agent.core import tokens
+from agent.core.tokens import (
+    ENCODING_FILES,
+    cache_key,
+    count_tokens,
+    encoding,
+    ensure_tiktoken_cache,
+)
 
 TEXT = "中原经济区技工教育联盟成立大会在郑州召开。"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import Settings
-from agent.errors import ModelUnavailableError
+from agent.core.config import Settings
+from agent.core.errors import ModelUnavailableError
 from agent.llm import weights
 from agent.llm.weights import WeightSpec, assemble, check_gguf, default_spec, ensure_weights
 

@@ -19,8 +19,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from agent.core.errors import InputError
 
-class ThresholdError(Exception):
+
+class ThresholdError(InputError):
     """The thresholds file is missing or malformed."""
 
 

@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from agent.schemas import AllianceKind
+from agent.core.errors import InputError
+from agent.extract.schemas import AllianceKind
 
 #: A name, or a list of alternative surface forms of the same name.
 NameAlternatives = str | list[str]
@@ -43,7 +44,7 @@ def parse_partial_date(text: str) -> tuple[int | None, int | None, int | None] |
     return parts
 
 
-class GoldError(Exception):
+class GoldError(InputError):
     """A gold file is missing, malformed or inconsistent with the corpus."""
 
 

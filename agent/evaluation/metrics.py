@@ -37,7 +37,7 @@ from agent.evaluation.gold import (
     QAItem,
     parse_partial_date,
 )
-from agent.schemas import Alliance, Answer, Citation, DocumentExtraction, Event, Target
+from agent.extract.schemas import Alliance, Answer, Citation, DocumentExtraction, Event, Target
 
 #: Character-bigram Jaccard needed for a fuzzy name match.
 BIGRAM_JACCARD_THRESHOLD = 0.6
@@ -77,7 +77,7 @@ UNIT_EQUIVALENTS: dict[str, str] = {
     "名": "人",
     "位": "人",
     "人": "人",
-    "persons": "人",  # agent.numbers' normalised unit names
+    "persons": "人",  # agent.text.numbers' normalised unit names
     "person-times": "人次",
     "个": "个",
 }

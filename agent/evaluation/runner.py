@@ -9,12 +9,12 @@
 2. **retrieval**: hybrid search for every answerable gold QA question; ``hit@1/3/5`` and
    MRR over the distinct documents of the top-5 chunks, plus ``context_hit@k`` (a
    supporting document among the ``k`` chunks QA answers from) and, with ``benchmarks``,
-   hybrid hit@5/MRR on the CMRC 2018 / DRCD samples (:mod:`agent.bench`, no scale run);
-3. **extraction**: :func:`agent.summarize.summarize` over the gold documents, scored with
+   hybrid hit@5/MRR on the CMRC 2018 / DRCD samples (:mod:`agent.evaluation.bench`, no scale run);
+3. **extraction**: :func:`agent.extract.summarize.summarize` over the gold documents, scored with
    :func:`agent.evaluation.metrics.evaluate_extraction`; evidence validity is checked
    against the *original* texts from the store; cost = model calls, cache hits, tokens,
    wall time;
-4. **qa**: :func:`agent.qa.answer_question` for every gold question, scored with
+4. **qa**: :func:`agent.qa.answer.answer_question` for every gold question, scored with
    :func:`agent.evaluation.metrics.evaluate_qa`, plus latency p50/p95.
 
 Every metric lands in one flat ``{dotted name: float}`` dict whose names match
@@ -58,10 +58,10 @@ from agent.evaluation.metrics import (
 )
 
 if TYPE_CHECKING:
-    from agent.config import Settings
-    from agent.schemas import Alliance, Answer, DocumentExtraction, Event, Target
-    from agent.store import Store
-    from agent.summarize import SummaryRun
+    from agent.core.config import Settings
+    from agent.extract.schemas import Alliance, Answer, DocumentExtraction, Event, Target
+    from agent.extract.summarize import SummaryRun
+    from agent.index.store import Store
 
 SUITES: tuple[str, ...] = ("extraction", "qa", "retrieval")
 GoldKind = Literal["extraction", "qa"]
@@ -70,7 +70,7 @@ GATE_EXIT_CODE = 6
 GOLD_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 #: Chunks retrieved per question for the retrieval suite (hit@k up to this k).
 RETRIEVAL_K = 5
-#: Benchmark method reported from :mod:`agent.bench`.
+#: Benchmark method reported from :mod:`agent.evaluation.bench`.
 BENCH_METHOD = "hybrid"
 #: Usage counters reported as ``<suite>.cost.<name>``.
 COST_KEYS = ("calls", "cache_hits", "attempts", "prompt_tokens", "completion_tokens",
@@ -468,7 +468,7 @@ def _stored_for(store: Store, paths: Mapping[str, Path]) -> list[Any]:
 
 def run_extraction(store: Store, llm: Any, gold: ExtractionGold, corpus: Path,
                    echo: Echo) -> tuple[dict[str, float], dict[str, Any], SummaryRun]:
-    from agent.summarize import summarize
+    from agent.extract.summarize import summarize
 
     documents = _stored_for(store, _gold_paths(corpus, [d.file for d in gold.documents]))
     before = llm.usage()
@@ -493,8 +493,8 @@ def run_extraction(store: Store, llm: Any, gold: ExtractionGold, corpus: Path,
 
 def run_qa(store: Store, llm: Any, gold: QAGold, echo: Echo, *,
            k: int | None = None) -> tuple[dict[str, float], dict[str, Any]]:
-    from agent.errors import ModelError, ModelUnavailableError
-    from agent.qa import answer_question
+    from agent.core.errors import ModelError, ModelUnavailableError
+    from agent.qa.answer import answer_question
 
     answers: dict[str, Answer] = {}
     latencies: dict[str, float] = {}
@@ -526,7 +526,7 @@ def run_qa(store: Store, llm: Any, gold: QAGold, echo: Echo, *,
 
 def run_retrieval(store: Store, gold: QAGold, *, context_k: int = 3,
                   k: int = RETRIEVAL_K) -> tuple[dict[str, float], dict[str, Any]]:
-    from agent.retrieval import search
+    from agent.index.retrieval import search
 
     rankings: dict[str, list[str]] = {}
     latencies: dict[str, float] = {}
@@ -546,9 +546,9 @@ def run_retrieval(store: Store, gold: QAGold, *, context_k: int = 3,
 def prepare_store(settings: Settings, corpus: Path, store_dir: Path | None,
                   echo: Echo) -> tuple[Store, dict[str, Any]]:
     """Open (or create) the eval store and bring the corpus up to date in it."""
-    from agent.errors import InputError
-    from agent.ingest import ingest
-    from agent.store import Store
+    from agent.core.errors import InputError
+    from agent.index.store import Store
+    from agent.ingest.pipeline import ingest
 
     if not corpus.is_dir():
         raise InputError(f"corpus folder not found: {corpus}")
@@ -593,7 +593,7 @@ def run_eval(
     suite. Raises ``GoldError`` when a requested suite has no gold or the gold does not
     fit the corpus, ``ModelError`` when the model fails outright.
     """
-    from agent.errors import InputError
+    from agent.core.errors import InputError
 
     unknown = set(suites) - set(SUITES)
     if unknown or not suites:
@@ -627,13 +627,13 @@ def run_eval(
         if "retrieval" in suites:
             echo("retrieval: hybrid search for the gold questions")
             if qa_gold is not None:
-                from agent.qa import DEFAULT_K
+                from agent.qa.answer import DEFAULT_K
 
                 m, d = run_retrieval(store, qa_gold, context_k=qa_k or DEFAULT_K)
                 result.metrics |= m
                 result.details["retrieval"] = d
             if use_bench:
-                from agent.bench import run_retrieval_bench
+                from agent.evaluation.bench import run_retrieval_bench
 
                 assert benchmarks is not None
                 echo(f"retrieval: public benchmarks in {benchmarks} (1-2 minutes)")

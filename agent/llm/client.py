@@ -8,7 +8,7 @@
 Structured calls go through ``instructor`` (mode from ``settings.mode``) so a validator
 that raises (e.g. an evidence quote not found in the document, checked against the
 ``validation_context``) is fed back to the model (re-ask) up to ``settings.max_retries``
-times. Every failure surfaces as one :class:`~agent.errors.ModelError` line.
+times. Every failure surfaces as one :class:`~agent.core.errors.ModelError` line.
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ from instructor.core import (
 )
 from pydantic import BaseModel, ValidationError
 
-from agent.config import Settings
-from agent.errors import ModelError
+from agent.core.config import Settings
+from agent.core.errors import ModelError
+from agent.core.prompts import Prompt
 from agent.llm.cache import CallRecord, LLMCache, cache_key, canonical_json, cost_usd
 from agent.llm.embedded import DEFAULT_SEED, EmbeddedServer
-from agent.prompts import Prompt
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -90,7 +90,7 @@ def _usage_from(obj: Any) -> _Usage | None:
 
 
 def _estimate_usage(messages: list[dict[str, Any]], output: str) -> _Usage:
-    from agent.tokens import count_message_tokens, count_tokens
+    from agent.core.tokens import count_message_tokens, count_tokens
 
     return _Usage(count_message_tokens(messages), count_tokens(output), estimated=True)
 

@@ -28,7 +28,7 @@ from typing import TextIO
 
 import httpx
 
-from agent.errors import ModelError
+from agent.core.errors import ModelError
 
 READY_PREFIX = "AGENT_LLM_LISTENING "
 DEFAULT_SEED = 42

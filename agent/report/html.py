@@ -22,6 +22,7 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from agent.extract.schemas import Alliance, DocumentExtraction, Event, Evidence, Target
 from agent.report.markdown import item_anchor, short_doc, shorten, target_groups
 from agent.report.model import (
     Item,
@@ -38,7 +39,6 @@ from agent.report.model import (
     item_year,
     parse_date,
 )
-from agent.schemas import Alliance, DocumentExtraction, Event, Evidence, Target
 
 CONTEXT_CHARS = 120
 KIND_NAMES: dict[str, str] = {

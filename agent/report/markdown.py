@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
+from agent.extract.schemas import DocumentExtraction, Evidence, Target
 from agent.report.model import (
     Item,
     ReportData,
@@ -25,7 +26,6 @@ from agent.report.model import (
     item_doc_ids,
     item_label,
 )
-from agent.schemas import DocumentExtraction, Evidence, Target
 
 QUOTE_CHARS = 40
 MEMBERS_SHOWN = 8

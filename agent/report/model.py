@@ -28,7 +28,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from agent.schemas import (
+from agent.extract.schemas import (
     Alliance,
     DocumentExtraction,
     Event,

@@ -1,0 +1,194 @@
+"""``agent summarize``, ``agent report``, ``agent usage``: extraction and its outputs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from agent.cli.common import console, dump_json, handle_errors, settings_from
+
+
+def _ingest_paths(store: Any, paths: tuple[Path, ...]) -> None:
+    """Bring given files/folders up to date in the store first (incremental, quiet)."""
+    if not paths:
+        return
+    from agent.ingest.pipeline import ingest as run_ingest
+
+    report = run_ingest(store, paths)
+    for r in report.failed:
+        click.echo(f"error: {r.error}", err=True)
+
+
+def _run_summary(ctx: click.Context, paths: tuple[Path, ...], model: str | None, command: str,
+                 quiet: bool) -> tuple[Any, Any, Any, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from agent.extract.summarize import select_documents, summarize
+    from agent.index.store import Store
+    from agent.llm.client import LLM
+
+    settings = settings_from(ctx, model=model)
+    store = Store(settings)
+    _ingest_paths(store, paths)
+    documents = select_documents(store, paths)
+    if not documents:
+        from agent.core.errors import InputError
+
+        raise InputError("the store is empty: run `agent ingest PATH` first or pass paths")
+    llm = LLM.from_settings(settings, command)
+    err = console(stderr=True)
+    with Progress(TextColumn(command), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=err,
+                  disable=quiet or not err.is_terminal) as progress:
+        task = progress.add_task("", total=len(documents))
+
+        def advance(doc: Any) -> None:
+            progress.update(task, advance=1, description=Path(doc.path).name)
+
+        try:
+            run = summarize(store, llm, documents, on_document=advance)
+        except BaseException:
+            llm.close()
+            raise
+    return settings, store, llm, run
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the documented JSON shape.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the JSON here.")
+@click.option("--model", help="Model name (endpoint) for this run.")
+@click.pass_context
+@handle_errors
+def summarize(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, output: Path | None,
+              model: str | None) -> None:
+    """Extract events, alliances and targets (with verified evidence) from documents."""
+    from rich.table import Table
+
+    from agent.core.files import write_text_atomic
+
+    _settings, _store, llm, run = _run_summary(ctx, paths, model, "summarize", as_json)
+    llm.close()
+    data = run.as_json()
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if output:
+        write_text_atomic(output, text + "\n")
+    if as_json:
+        click.echo(text)
+    else:
+        out = console()
+        for title, rows, cols in (
+            ("alliances", [(a.name, a.kind, a.lead or "", "、".join(a.members[:4]),
+                            ", ".join(Path(p).name[:3] for p in _paths(run, a.doc_ids)))
+                           for a in run.merged.alliances],
+             ("name", "kind", "lead", "members", "docs")),
+            ("events", [(e.name, e.event_type, e.date or "", e.location or "",
+                         ", ".join(Path(p).name[:3] for p in _paths(run, e.doc_ids)))
+                        for e in run.merged.events], ("name", "type", "date", "location", "docs")),
+            ("targets", [(t.metric, t.amount_text, f"{t.value:g} {t.unit or ''}",
+                          str(t.deadline_year or ""), t.status)
+                         for t in run.merged.targets],
+             ("metric", "amount", "value", "deadline", "status")),
+        ):
+            table = Table(title=f"{title} ({len(rows)})")
+            for c in cols:
+                table.add_column(c)
+            for r in rows:
+                table.add_row(*r)
+            out.print(table)
+        u = run.usage
+        out.print(f"{len(run.documents)} documents in {run.wall_s:.1f}s; model calls {u['calls']}, "
+                  f"cache hits {u['cache_hits']}, tokens {u['prompt_tokens']}+"
+                  f"{u['completion_tokens']}; window/corpus tokens "
+                  f"{run.window_tokens}/{run.corpus_tokens}")
+    for d in run.failed:
+        click.echo(f"error: {Path(d.path).name}: {d.error}", err=True)
+    if run.failed:
+        sys.exit(4)
+
+
+def _paths(run: Any, doc_ids: list[str]) -> list[str]:
+    by_id = {d.doc_id: d.path for d in run.documents}
+    return [by_id[i] for i in doc_ids if i in by_id]
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("report"),
+              show_default=True, help="Output folder.")
+@click.option("--title", default="职业教育动态汇总报告", show_default=True)
+@click.option("--format", "formats", default="md,html,json", show_default=True,
+              help="Comma-separated: md, html, json.")
+@click.option("--no-overview", is_flag=True, help="Skip the LLM-written executive summary.")
+@click.option("--model", help="Model name (endpoint) for this run.")
+@click.pass_context
+@handle_errors
+def report(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, title: str, formats: str,
+           no_overview: bool, model: str | None) -> None:
+    """Write report.md, report.html and report.json for the corpus."""
+    from agent.core.errors import InputError
+    from agent.report import write_report
+    from agent.report.build import build_report
+    from agent.report.overview import write_overview
+
+    wanted = {f.strip().lower() for f in formats.split(",") if f.strip()}
+    if not wanted or not wanted <= {"md", "markdown", "html", "json"}:
+        raise InputError(f"--format takes md, html, json (got {formats!r})")
+    _settings, store, llm, run = _run_summary(ctx, paths, model, "report", False)
+    try:
+        overview = [] if no_overview else write_overview(llm, run.merged)
+        run.usage = llm.usage()
+    finally:
+        llm.close()
+    data = build_report(store, run, title=title, model=llm.model, overview=overview)
+    written = write_report(data, out_dir, wanted)
+    for d in run.failed:
+        click.echo(f"error: {Path(d.path).name}: {d.error}", err=True)
+    click.echo(f"report: {len(run.documents)} documents, {len(run.merged.events)} events, "
+               f"{len(run.merged.alliances)} alliances, {len(run.merged.targets)} targets "
+               f"in {run.wall_s:.1f}s")
+    for fmt, path in written.items():
+        click.echo(f"  {fmt}: {path}")
+    if run.failed:
+        sys.exit(4)
+
+
+@click.command()
+@click.option("--by", default="command,model", show_default=True,
+              help="Group by: command, model, prompt_name, prompt_version, cache_hit, ok, day.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def usage(ctx: click.Context, by: str, as_json: bool) -> None:
+    """Token, call and cost totals from the LLM call log."""
+    from rich.table import Table
+
+    from agent.llm.cache import LLMCache
+
+    settings = settings_from(ctx)
+    cache = LLMCache.for_cache_dir(settings.cache_dir)
+    try:
+        rows = cache.usage_totals(group_by=tuple(x.strip() for x in by.split(",") if x.strip()))
+    except ValueError as exc:
+        from agent.core.errors import InputError
+
+        raise InputError(str(exc)) from exc
+    if as_json:
+        dump_json({"usage": rows})
+        return
+    if not rows:
+        console().print("no LLM calls recorded yet")
+        return
+    table = Table(title=f"LLM usage ({settings.cache_dir})")
+    for col in rows[0]:
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*("" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+                        for v in r.values()))
+    console().print(table)
+
+

@@ -1,0 +1,863 @@
+"""Windowed extraction of events, alliances and targets with code-verified evidence.
+
+The default model is small (1.5B): on a whole article it lumps or drops items, and asked
+for three kinds at once it invents names. So the pipeline does most of the work:
+
+1. code picks candidate sentences per kind (alliance words, event words, quantities
+   parsed by ``agent.text.numbers``) and packs them into small windows — sentences with
+   nothing to extract are never sent, which keeps LLM input below the corpus size;
+2. alliances and events: one small instructor call per window and kind. A validator
+   locates every name / evidence quote in the document (``agent.extract.evidence``) and re-asks
+   once with the failures; whatever still does not verify is dropped and counted;
+3. targets: quantities, units, qualifiers and deadlines are parsed by code from the
+   sentences themselves, so a value can only be what the evidence says;
+4. evidence is the source sentence (original offsets), dates are parsed by code, and
+   duplicates are merged within the document (and across documents by the caller).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationInfo, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from agent.core import interrupt
+from agent.extract.evidence import locate_quote, range_evidence
+from agent.extract.schemas import (
+    Alliance,
+    AllianceMention,
+    AllianceMentions,
+    DocumentExtraction,
+    Event,
+    EventMention,
+    EventMentions,
+    Evidence,
+    Target,
+)
+from agent.ingest.chunking import split_sentences
+from agent.ingest.documents import Document
+
+ALLIANCE_WORDS = (
+    "联盟",
+    "共同体",
+    "联合体",
+    "协同体",
+    "连合体",
+    "集团",
+    "定约",
+    "协议",
+    "契约",
+    "产业学院",
+)
+EVENT_WORDS = (
+    "举行",
+    "举办",
+    "召开",
+    "开幕",
+    "闭幕",
+    "启动",
+    "揭牌",
+    "签署",
+    "签订",
+    "签约",
+    "成立大会",
+    "大会",
+    "仪式",
+    "活动周",
+    "论坛",
+    "大赛",
+    "发布会",
+    "交流会",
+    "培训会",
+)
+KIND_BY_SUFFIX = (
+    ("职教集团", "职教集团"),
+    ("教育集团", "职教集团"),
+    ("集团", "职教集团"),
+    ("联合体", "联合体"),
+    ("连合体", "联合体"),
+    ("共同体", "共同体"),
+    ("协同体", "共同体"),
+    ("联盟", "联盟"),
+    ("定约", "联盟"),
+    ("协议", "协议"),
+    ("契约", "协议"),
+    ("产业学院", "学院"),
+    ("工业学院", "学院"),
+)
+SHARED_SUFFIX = re.compile(
+    r"(产教融合|产教统一|产教)?(共同体|联合体|协同体|连合体|联盟|集团|产业学院|工业学院)$"
+)
+GOAL_CUES = ("到20", "至20", "将", "力争", "计划", "预计", "目标")
+CLAUSE_BREAKS = "，,；;。！？!?\n"
+# Quantities that describe time spans or calendar positions are not indicators.
+NON_TARGET_UNITS = frozenset({"年", "月", "日", "天", "小时", "分钟", "届", "次会议", "版", "期"})
+
+
+@dataclass(frozen=True)
+class Window:
+    start: int  # cleaned-text range covering the window's sentences
+    end: int
+    sentences: tuple[tuple[int, int], ...]
+    text: str
+    tokens: int
+
+
+def pick_sentences(doc: Document, keep: Callable[[str, str], bool]) -> list[tuple[int, int]]:
+    return [
+        (s, e) for s, e in split_sentences(doc.text) if keep(doc.text[s:e], doc.search_text[s:e])
+    ]
+
+
+def pack_windows(
+    doc: Document, spans: list[tuple[int, int]], max_tokens: int, count: Callable[[str], int]
+) -> list[Window]:
+    windows: list[Window] = []
+    current: list[tuple[int, int]] = []
+    size = 0
+
+    def flush() -> None:
+        if current:
+            text = "\n".join(doc.text[s:e] for s, e in current)
+            windows.append(Window(current[0][0], current[-1][1], tuple(current), text, count(text)))
+
+    for s, e in spans:
+        n = count(doc.text[s:e])
+        if current and size + n > max_tokens:
+            flush()
+            current, size = [], 0
+        current.append((s, e))
+        size += n
+    flush()
+    return windows
+
+
+def _has(words: tuple[str, ...]) -> Callable[[str, str], bool]:
+    return lambda _text, simple: any(w in simple for w in words)
+
+
+# --------------------------------------------------------------------------- verification
+
+
+def _sentence_evidence(doc: Document, window: Window, clean_start: int, clean_end: int) -> Evidence:
+    """The window sentence holding a verified cleaned span, as original-offset evidence."""
+    for s, e in window.sentences:
+        if s <= clean_start and clean_end <= e:
+            clean_start, clean_end = s, e
+            break
+    return range_evidence(doc, clean_start, clean_end)
+
+
+def locate_name(doc: Document, window: Window, name: str) -> Evidence | None:
+    """Find an alliance name verbatim in the window; a name split out of a coordinated
+    list (“对俄经贸、冰雪体育产教融合共同体”) verifies when its head and the shared suffix
+    both occur in one sentence."""
+    within = (window.start, window.end)
+    found = locate_quote(doc, name, within=within)
+    if found is not None:
+        clean_start = doc.cleaned_index(found.start)
+        return _sentence_evidence(doc, window, clean_start, clean_start + 1)
+    from agent.ingest.cleaning import search_form
+
+    simple = search_form(name)
+    m = SHARED_SUFFIX.search(simple)
+    if not m or m.start() < 2:
+        return None
+    head, suffix = name[: m.start()], name[m.start() :]
+    head_ev = locate_quote(doc, head, within=within)
+    if head_ev is None:
+        return None
+    head_clean = doc.cleaned_index(head_ev.start)
+    for s, e in window.sentences:
+        if s <= head_clean < e and search_form(suffix) in doc.search_text[head_clean:e]:
+            return _sentence_evidence(doc, window, s, e)
+    return None
+
+
+@dataclass
+class MentionVerifier:
+    """Checks mentions against the document; shared across instructor re-asks."""
+
+    doc: Document
+    window: Window
+    reasks_left: int = 1
+    dropped: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def error(self, item: AllianceMention | EventMention) -> str | None:
+        if isinstance(item, AllianceMention):
+            if alliance_kind(item.name) == "其他":
+                return f"“{item.name}”不是联盟/共同体/联合体/集团/协议的名称"
+            if locate_name(self.doc, self.window, item.name) is None:
+                return f"名称“{item.name}”在原文中找不到（必须逐字复制全称）/ name not verbatim"
+            return None
+        name = item.name.strip()
+        if len(name) < 4 or "…" in name or "..." in name:
+            return f"活动名称“{name}”不完整 / incomplete event name"
+        if (
+            locate_quote(self.doc, item.evidence, within=(self.window.start, self.window.end))
+            is None
+        ):
+            return f"evidence“{item.evidence[:60]}”不是原文逐字复制 / evidence not verbatim"
+        return None
+
+    def filter(self, items: list[Any]) -> list[Any]:
+        problems = [(i, err) for i, item in enumerate(items) if (err := self.error(item))]
+        if problems and self.reasks_left > 0:
+            self.reasks_left -= 1
+            self.failures.extend(err for _, err in problems)
+            raise ValueError(
+                "以下条目无法在原文中核实，请逐字复制原文后重新输出 / fix these items:\n"
+                + "\n".join(f"[{i}] {err}" for i, err in problems[:12])
+            )
+        bad = {i for i, _ in problems}
+        self.dropped = len(bad)  # dropped by the latest validation pass
+        return [item for i, item in enumerate(items) if i not in bad]
+
+
+def _verifier(info: ValidationInfo) -> MentionVerifier | None:
+    verifier = (info.context or {}).get("verifier")
+    return verifier if isinstance(verifier, MentionVerifier) else None
+
+
+def _apply_verifier(model: Any, field_name: str, info: ValidationInfo) -> None:
+    verifier = _verifier(info)
+    if verifier is not None:
+        setattr(model, field_name, verifier.filter(getattr(model, field_name)))
+        model.dropped += verifier.dropped
+
+
+class VerifiedAlliances(AllianceMentions):
+    """Validated (and cached) result only ever holds verified mentions."""
+
+    # Not shown to the model; cached so a warm run reports the same count.
+    dropped: SkipJsonSchema[int] = 0
+
+    @model_validator(mode="after")
+    def _verify(self, info: ValidationInfo) -> VerifiedAlliances:
+        _apply_verifier(self, "alliances", info)
+        return self
+
+
+class VerifiedEvents(EventMentions):
+    dropped: SkipJsonSchema[int] = 0
+
+    @model_validator(mode="after")
+    def _verify(self, info: ValidationInfo) -> VerifiedEvents:
+        _apply_verifier(self, "events", info)
+        return self
+
+
+# --------------------------------------------------------------------------- finalising
+
+
+def alliance_kind(name: str) -> str:
+    from agent.ingest.cleaning import search_form
+
+    simple = search_form(name.strip())
+    for suffix, kind in KIND_BY_SUFFIX:
+        if simple.endswith(suffix):
+            return kind
+    return "其他"
+
+
+def _year(doc: Document) -> int | None:
+    return int(doc.published[:4]) if doc.published else None
+
+
+def _names(values: list[str]) -> list[str]:
+    from agent.extract.aliases import full_name
+
+    out: list[str] = []
+    for v in values:
+        v = full_name(v.strip())
+        if v and v not in out:
+            out.append(v)
+    return out
+
+
+LEAD_RE = re.compile(r"(?:由|分别由|分別由)?([^，,。；;“”\s]{2,60}?)(?:牵头|牽頭)")
+ORG_NOISE = (
+    "主办",
+    "承办",
+    "指导",
+    "表示",
+    "指出",
+    "秘书长",
+    "主任",
+    "局长",
+    "书记",
+    "处长",
+    "院长",
+    "校长",
+    "理事长",
+    "委员",
+)
+ORG_SUFFIXES = (
+    "学院",
+    "大学",
+    "学校",
+    "中学",
+    "公司",
+    "集团",
+    "局",
+    "厅",
+    "部",
+    "委",
+    "会",
+    "中心",
+    "研究院",
+    "院",
+    "所",
+    "协会",
+    "学会",
+    "政府",
+    "办",
+    "市",
+    "区",
+    "县",
+    "省",
+    "社",
+    "园",
+    "基地",
+    "企业",
+    "银行",
+    "医院",
+    "工坊",
+    "站",
+)
+# Leading words before a name that belong to the sentence, not the name.
+NAME_VERBS = re.compile(
+    r"^.*?(签署了|签订了|签署|签订|签定|成立了|组建了|成立|组建|建立|共建|打造|"
+    r"加入|揭牌|为)"
+)
+GENERIC_HEAD = re.compile(r"^[0-9一二三四五六七八九十两几多各该本首批个個]*$")
+
+
+def _is_org(doc: Document, name: str) -> bool:
+    from agent.ingest.cleaning import search_form
+
+    simple = search_form(name)
+    return (
+        2 <= len(name) <= 30
+        and simple.endswith(ORG_SUFFIXES)
+        and not any(w in simple for w in ORG_NOISE)
+        and _verbatim(doc, name)
+    )
+
+
+def clean_alliance_name(name: str) -> str:
+    """Drop a leading clause the model copied along (“……签署了X联盟框架协议” → X…)."""
+    from agent.ingest.cleaning import search_form
+
+    name = name.strip().strip("“”\"'《》")
+    simple = search_form(name)
+    m = NAME_VERBS.match(simple)
+    if m and len(simple) - m.end() >= 4:
+        name = name[m.end() :]
+    return name.strip("“”\"'《》 ")
+
+
+def is_alliance_name(name: str) -> bool:
+    from agent.ingest.cleaning import search_form
+
+    simple = search_form(name)
+    m = SHARED_SUFFIX.search(simple) or re.search(r"(协议|契约|定约)$", simple)
+    if not m:
+        return False
+    head = simple[: m.start()]
+    # Descriptions (“集…于一体的合作联盟”), enumerations (“行业性等多类型联盟”) and counts
+    # (“9个职教集团”) are not names.
+    if "的" in head or "等" in head or re.search(r"[0-9一二三四五六七八九十两]+[个個家所支]", head):
+        return False
+    return len(head) >= 2 and not GENERIC_HEAD.match(head) and len(simple) <= 30
+
+
+def _verbatim(doc: Document, text: str) -> bool:
+    """Whether ``text`` occurs in the document: normalised match for 4+ characters (the
+    evidence matcher's minimum), plain containment for 2–3."""
+    if len(text) >= 4:
+        return locate_quote(doc, text) is not None
+    return len(text) >= 2 and text in doc.text
+
+
+def _coordinated_position(sentence: str, name: str) -> tuple[int, int] | None:
+    """Position of ``name``'s head in a 、-list sharing one suffix, and the list length."""
+    from agent.ingest.cleaning import search_form
+
+    simple_sentence, simple_name = search_form(sentence), search_form(name)
+    m = SHARED_SUFFIX.search(simple_name)
+    if not m:
+        return None
+    head, suffix = simple_name[: m.start()], simple_name[m.start() :]
+    for cand in re.finditer(r"([^，,。；;]+?)" + re.escape(suffix), simple_sentence):
+        listed = ESTABLISH_VERB.split(cand.group(1))[-1]
+        parts = [p.strip() for p in re.split(r"[、和与及]", listed)]
+        for i, part in enumerate(parts):
+            if part.endswith(head) and head:
+                return i, len(parts)
+    return None
+
+
+def code_lead(doc: Document, window: Window, name: str, evidence: Evidence) -> str | None:
+    """The organisation written before 牵头 in the alliance's sentence, the one before it,
+    or any sentence of the document naming the alliance (“分别由A、B、C牵头……成立甲、乙、
+    丙共同体” pairs by position)."""
+    from agent.extract.aliases import full_name
+    from agent.ingest.cleaning import search_form
+
+    clean_start = doc.cleaned_index(evidence.start)
+    own = [sp for sp in window.sentences if sp[0] <= clean_start < sp[1]]
+    if not own:
+        return None
+    idx = window.sentences.index(own[0])
+    candidates = list(window.sentences[max(0, idx - 1) : idx + 1][::-1])
+    key = search_form(name)
+    candidates += [
+        (s, e)
+        for s, e in split_sentences(doc.text)
+        if key in doc.search_text[s:e] and (s, e) not in candidates
+    ]
+    for s, e in candidates:
+        m = LEAD_RE.search(doc.text[s:e])
+        if not m:
+            continue
+        leads = [x.strip() for x in re.split(r"[、和]", m.group(1)) if x.strip()]
+        pos = _coordinated_position(doc.text[own[0][0] : own[0][1]], name)
+        if pos and len(leads) == pos[1]:
+            lead = leads[pos[0]]
+        elif len(leads) == 1:
+            lead = leads[0]
+        else:
+            continue
+        lead = re.sub(r"^.*(由|分别由|分別由|指导|指導)", "", lead)
+        if len(lead) >= 2:
+            return full_name(lead)
+    return None
+
+
+# The suffix must end the name: “产业联盟学院”, “联盟成员”, “联盟章程” continue it.
+ALLIANCE_SUFFIX = (
+    r"(?:产教融合共同体|共同体|联合体|协同体|连合体|联盟|职教集团|教育集团|集团|协议|契约|定约|产业学院)"
+    r"(?!学院|成员|理事|专家|章程|委员|秘书|工作|徽标|第|单位|企业|建设)"
+)
+ESTABLISH = re.compile(
+    r"(?:成立了?|组建了?|建立了?|签署了?|签订了?|签定|共建|设立|创建|组建|加入|建设|修设|组修)"
+    r"(?P<name>[^，,。；;：:（）()“][^，,。；;：:（）()]{1,39}?" + ALLIANCE_SUFFIX + ")"
+)
+FOLLOWING = re.compile(
+    r"^[、和及与](?P<name>[^，,。；;：:（）()、和及与]{2,40}?" + ALLIANCE_SUFFIX + ")"
+)
+ESTABLISH_VERB = re.compile(r"(成立了?|组建了?|建立了?|签署了?|签订了?|共建|设立|创建)")
+
+
+def split_coordinated(name: str) -> list[str]:
+    """“对俄经贸、冰雪体育、现代农业产教融合共同体” → three names sharing the suffix."""
+    from agent.ingest.cleaning import search_form
+
+    parts = [p for p in re.split(r"[、]", name) if p]
+    if len(parts) < 2:
+        return [name]
+    m = SHARED_SUFFIX.search(search_form(parts[-1]))
+    if not m:
+        return [name]
+    suffix = parts[-1][m.start() :]
+    if any(SHARED_SUFFIX.search(search_form(p)) for p in parts[:-1]) or any(
+        len(p) > 12 for p in parts[:-1]
+    ):
+        return parts if all(SHARED_SUFFIX.search(search_form(p)) for p in parts) else [name]
+    return [p + suffix for p in parts[:-1]] + [parts[-1]]
+
+
+def code_alliance_mentions(doc: Document, window: Window) -> list[AllianceMention]:
+    """Names introduced by an establishing verb (成立/组建/签署…), found by pattern: a
+    safety net for lists the small model lumps together or skips."""
+    out: list[AllianceMention] = []
+    for s, e in window.sentences:
+        simple = doc.search_text[s:e]
+        for m in ESTABLISH.finditer(simple):
+            spans = [(m.start("name"), m.end("name"))]
+            rest = m.end("name")
+            while f := FOLLOWING.match(simple[rest:]):
+                spans.append((rest + f.start("name"), rest + f.end("name")))
+                rest += f.end("name")
+            for a, b in spans:
+                if not is_alliance_name(doc.text[s + a : s + b].split("、")[-1]):
+                    continue
+                for name in split_coordinated(doc.text[s + a : s + b]):
+                    out.append(AllianceMention(name=name))
+    return out
+
+
+def _alliance_context(doc: Document, window: Window, name: str, evidence: Evidence) -> str:
+    from agent.ingest.cleaning import search_form
+
+    key = search_form(name)
+    clean_start = doc.cleaned_index(evidence.start)
+    parts = [
+        doc.search_text[s:e]
+        for s, e in split_sentences(doc.text)
+        if key in doc.search_text[s:e] or s <= clean_start < e
+    ]
+    return "\n".join(parts)
+
+
+def _search_in(needle: str, haystack: str) -> bool:
+    from agent.ingest.cleaning import search_form
+
+    return search_form(needle) in haystack
+
+
+def _surface_name(doc: Document, window: Window, name: str) -> str:
+    """The document's own spelling of a verified name (the model may mix scripts)."""
+    found = locate_quote(doc, name, within=(window.start, window.end))
+    if found is None:
+        return name
+    a = doc.cleaned_index(found.start)
+    b = doc.cleaned_index(found.end - 1) + 1
+    return doc.text[a:b]
+
+
+def finalise_alliance(doc: Document, window: Window, m: AllianceMention) -> Alliance | None:
+    from agent.extract.aliases import full_name
+    from agent.text.numbers import parse_date
+
+    name = clean_alliance_name(m.name)
+    if not is_alliance_name(name):
+        return None
+    evidence = locate_name(doc, window, name)
+    if evidence is None:
+        return None
+    name = _surface_name(doc, window, name)
+    founded = parse_date(m.founded, default_year=_year(doc)) if m.founded else None
+    lead = code_lead(doc, window, name, evidence)
+    if lead is None and m.lead and _is_org(doc, m.lead.strip()):
+        lead = full_name(m.lead.strip())
+    # Members must be named where the alliance is: sentences mentioning it.
+    context = _alliance_context(doc, window, name, evidence)
+    members = [
+        x for x in _names(m.members) if x != name and _is_org(doc, x) and _search_in(x, context)
+    ]
+    return Alliance(
+        name=name,
+        kind=alliance_kind(name),  # type: ignore[arg-type]
+        members=members,
+        lead=lead,
+        founded=founded or m.founded,
+        evidence=[evidence],
+        doc_ids=[doc.doc_id],
+    )
+
+
+def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | None:
+    from agent.text.numbers import parse_date
+
+    found = locate_quote(doc, m.evidence, within=(window.start, window.end))
+    if found is None or not is_event_name(m.name):
+        return None
+    clean_start = doc.cleaned_index(found.start)
+    evidence = _sentence_evidence(doc, window, clean_start, clean_start + 1)
+    date = parse_date(m.date, default_year=_year(doc)) if m.date else None
+    if date is None:
+        date = parse_date(evidence.quote, default_year=_year(doc))
+    return Event(
+        name=m.name.strip(),
+        event_type=m.event_type.strip() or "其他",
+        date=date,
+        date_text=m.date,
+        location=m.location,
+        organizers=_names(m.organizers),
+        hosts=_names(m.hosts),
+        summary="",
+        evidence=[evidence],
+        doc_ids=[doc.doc_id],
+    )
+
+
+EVENT_NOUNS = (
+    "会",
+    "仪式",
+    "典礼",
+    "活动周",
+    "赛",
+    "论坛",
+    "签约",
+    "签署",
+    "揭牌",
+    "成立",
+    "启动",
+    "开幕",
+    "闭幕",
+    "发布",
+    "展演",
+    "展览",
+    "节",
+)
+
+
+def is_event_name(name: str) -> bool:
+    """A named happening, not a reporting verb (“某某表示”) or a bare date."""
+    from agent.ingest.cleaning import search_form
+    from agent.text.numbers import parse_date
+
+    simple = search_form(name.strip())
+    if any(w in simple for w in ("表示", "指出", "强调", "介绍")):
+        return False
+    if parse_date(simple) and len(re.sub(r"[\d年月日上下午晚]", "", simple)) < 3:
+        return False
+    return any(w in simple for w in EVENT_NOUNS)
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    left = max((text.rfind(ch, 0, start) for ch in CLAUSE_BREAKS), default=-1) + 1
+    rights = [i for i in (text.find(ch, end) for ch in CLAUSE_BREAKS) if i != -1]
+    return left, min(rights, default=len(text))
+
+
+METRIC_VERBS = re.compile(
+    r"(建成|修成|建设|设立|打造|培育|教育|组建|开设|新设|吸纳|达到|达|共有|现有|有|"
+    r"增长至|增至|投入|引进|带动|成立|涵盖|包括|推广|解决|组建)$"
+)
+
+
+def _metric(clause: str, raw: str) -> str:
+    """What is counted: the noun phrase after the amount (“建成2个市域产教联合体”), or,
+    when the amount closes the clause, the words before it (“吸纳院校50余所”)."""
+    before, _, after = clause.partition(raw)
+    after = re.split(r"[、，,和及与]", after)[0].strip(" ：:")
+    before = re.sub(r"^(共|累计|现有|已|共计|全市|其中|目前)", "", before.strip())
+    if len(after) >= 2 and (not before or METRIC_VERBS.search(before)):
+        return after[:20]
+    if METRIC_VERBS.search(before) and len(before) > 4:
+        before = METRIC_VERBS.sub("", before)
+    return (before[-20:] or after[:20] or clause[:20]).strip(" ：:、")
+
+
+def targets_in_sentence(doc: Document, s: int, e: int) -> list[Target]:
+    """Indicators in one sentence, parsed by code; the clause is the evidence."""
+    from agent.text.numbers import find_quantities, parse_change, parse_deadline_year
+
+    sentence = doc.text[s:e]
+    deadline = parse_deadline_year(sentence)
+    published = _year(doc)
+    goal = (deadline is not None and (published is None or deadline >= published)) or any(
+        cue in doc.search_text[s:e] for cue in GOAL_CUES[2:]
+    )
+    change = parse_change(sentence)
+    out = []
+    previous_end = 0
+    for q in find_quantities(sentence):
+        if q.unit is None or q.unit in NON_TARGET_UNITS:
+            continue
+        # Bare Chinese numerals with a counter (“四个方面”, “三市一区”) are wording,
+        # not indicators; keep them only with a qualifier (近百人) or as a multiple (两倍).
+        if not re.search(r"\d", q.raw) and not q.qualifier and q.unit != "倍":
+            continue
+        cs, ce = _clause(sentence, q.start, q.end)
+        metric_from = max(cs, previous_end)
+        previous_end = q.end
+        start, end = doc.original_span(s + cs, s + ce)
+        clause = sentence[cs:ce]
+        baseline = change[0].value if change and abs(change[1].value - q.value) < 1e-9 else None
+        out.append(
+            Target(
+                description=clause,
+                metric=_metric(sentence[metric_from:ce], q.raw),
+                value=q.value,
+                unit=q.unit,
+                qualifier=q.qualifier,
+                amount_text=q.raw,
+                deadline_year=deadline,
+                baseline=baseline,
+                status="goal" if goal else "reported",
+                evidence=[
+                    Evidence(doc_id=doc.doc_id, quote=doc.original[start:end], start=start, end=end)
+                ],
+                doc_ids=[doc.doc_id],
+            )
+        )
+    return out
+
+
+def fold_agreements(alliances: list[Alliance]) -> list[Alliance]:
+    """“X联盟战略性框架合作协议” is the founding act of “X联盟”: keep one item, with the
+    agreement's wording as an alias and its evidence."""
+    from agent.ingest.cleaning import search_form
+
+    bodies = [a for a in alliances if a.kind != "协议"]
+    kept: list[Alliance] = []
+    for a in alliances:
+        if a.kind == "协议":
+            key = search_form(a.name)
+            host = next((b for b in bodies if search_form(b.name) in key), None)
+            if host is not None:
+                if a.name not in host.aliases:
+                    host.aliases = [*host.aliases, a.name]
+                spans = {(e.start, e.end) for e in host.evidence}
+                host.evidence = [
+                    *host.evidence,
+                    *(e for e in a.evidence if (e.start, e.end) not in spans),
+                ]
+                continue
+        kept.append(a)
+    return kept
+
+
+EVENT_SUFFIX = (
+    r"(?:成立大会|预备会议|推进会|交流会|培训会|座谈会|研讨会|发布会|对话会|大会|会议|启动仪式|仪式"
+    r"|论坛|大赛|活动周)"
+)
+EVENT_NAME = r"[^，,。；;：:（）()“”]{2,40}?" + EVENT_SUFFIX
+HELD = re.compile(
+    r"(?:召开了?|举行了?|举办了?|开展)(?P<name>" + EVENT_NAME + ")"
+    r"(?P<more>(?:[和、及与]" + EVENT_NAME + ")*)"
+)
+HELD_AT = re.compile(
+    r"(?P<name>[^，,。；;：:（）()“”]{4,40}?" + EVENT_SUFFIX + r")(?:在|于)[^，,。；;]{2,30}?"
+    r"(?:召开|举行|举办)"
+)
+EVENT_TYPES = (
+    ("成立大会", "成立大会"),
+    ("启动仪式", "启动仪式"),
+    ("仪式", "仪式"),
+    ("大赛", "比赛"),
+    ("活动周", "活动周"),
+    ("论坛", "会议"),
+    ("会议", "会议"),
+    ("会", "会议"),
+)
+
+
+def code_event_mentions(doc: Document, window: Window) -> list[EventMention]:
+    """Events named with a held-verb (召开/举行/举办 X会议, X大会在Y召开), found by pattern."""
+    out: list[EventMention] = []
+    for s, e in window.sentences:
+        simple = doc.search_text[s:e]
+        spans: list[tuple[int, int]] = []
+        for m in HELD.finditer(simple):
+            spans.append((m.start("name"), m.end("name")))
+            more_start = m.start("more")
+            for part in re.finditer(r"[和、及与](?P<n>[^和、及与]+)", m.group("more")):
+                spans.append((more_start + part.start("n"), more_start + part.end("n")))
+        spans += [(m.start("name"), m.end("name")) for m in HELD_AT.finditer(simple)]
+        for a, b in spans:
+            name = doc.text[s + a : s + b]
+            simple_name = doc.search_text[s + a : s + b]
+            if "的" in simple_name or len(simple_name) < 5 or GENERIC_HEAD.match(simple_name[:2]):
+                continue
+            kind = next((t for suffix, t in EVENT_TYPES if simple_name.endswith(suffix)), "其他")
+            out.append(EventMention(name=name, event_type=kind, evidence=doc.text[s:e][:120]))
+    return out
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def document_result(doc: Document, **fields: Any) -> DocumentExtraction:
+    """A ``DocumentExtraction`` carrying the document's metadata plus ``fields``."""
+    return DocumentExtraction(
+        doc_id=doc.doc_id,
+        path=doc.path,
+        title=doc.title,
+        published=doc.published,
+        script=doc.script,
+        content_hash=doc.content_hash,
+        **fields,
+    )
+
+
+def window_budget(settings: Any) -> int:
+    return int(settings.chunk_tokens * max(1, settings.window_chunks))
+
+
+@dataclass
+class ExtractionStats:
+    windows: int = 0
+    input_tokens: int = 0  # tokens of document text sent (tiktoken)
+
+
+def _windows_of_kind(
+    llm: Any,
+    doc: Document,
+    settings: Any,
+    stats: ExtractionStats,
+    *,
+    words: tuple[str, ...],
+    prompt_name: str,
+    response_model: type[VerifiedAlliances] | type[VerifiedEvents],
+    max_tokens: int,
+) -> Iterator[tuple[Window, Any]]:
+    """One verified model call per window of sentences that mention ``words``."""
+    from agent.core.prompts import fence, load_prompt
+    from agent.core.tokens import count_tokens
+
+    prompt = load_prompt(prompt_name)
+    spans = pick_sentences(doc, _has(words))
+    for window in pack_windows(doc, spans, window_budget(settings), count_tokens):
+        interrupt.check()
+        verifier = MentionVerifier(doc, window, reasks_left=min(1, settings.max_retries))
+        found = llm.structured(
+            response_model,
+            prompt.render(document=fence(window.text)),
+            prompt=prompt,
+            max_tokens=max_tokens,
+            validation_context={"verifier": verifier},
+        )
+        stats.windows += 1
+        stats.input_tokens += window.tokens
+        yield window, found
+
+
+def extract_document(
+    llm: Any, doc: Document, settings: Any, stats: ExtractionStats | None = None
+) -> DocumentExtraction:
+    from agent.extract.merge import dedupe_within
+
+    stats = stats or ExtractionStats()
+    dropped = 0
+    alliances: list[Alliance] = []
+    for window, found in _windows_of_kind(
+        llm,
+        doc,
+        settings,
+        stats,
+        words=ALLIANCE_WORDS,
+        prompt_name="extract_alliances",
+        response_model=VerifiedAlliances,
+        max_tokens=600,
+    ):
+        dropped += found.dropped
+        mentions = list(found.alliances)
+        for m in found.alliances:  # the model may still lump a 、-list into one name
+            parts = split_coordinated(clean_alliance_name(m.name))
+            if len(parts) > 1:
+                mentions += [AllianceMention(name=p, founded=m.founded) for p in parts]
+        mentions += code_alliance_mentions(doc, window)
+        alliances += [a for m in mentions if (a := finalise_alliance(doc, window, m))]
+    events: list[Event] = []
+    for window, found in _windows_of_kind(
+        llm,
+        doc,
+        settings,
+        stats,
+        words=EVENT_WORDS,
+        prompt_name="extract_events",
+        response_model=VerifiedEvents,
+        max_tokens=700,
+    ):
+        dropped += found.dropped
+        mentions_e = [*found.events, *code_event_mentions(doc, window)]
+        events += [e for m in mentions_e if (e := finalise_event(doc, window, m))]
+    alliances = fold_agreements(alliances)
+    targets = [t for s, e in split_sentences(doc.text) for t in targets_in_sentence(doc, s, e)]
+    return document_result(
+        doc,
+        events=dedupe_within(events),
+        alliances=dedupe_within(alliances),
+        targets=dedupe_within(targets),
+        dropped=dropped,
+    )

@@ -1,0 +1,109 @@
+"""Structured summaries of stored documents: extraction per document, then a merge."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent.core import interrupt
+from agent.core.errors import InputError, ModelError
+from agent.extract.schemas import DocumentExtraction, MergedItems
+from agent.index.store import Store, StoredDocument
+
+
+@dataclass
+class SummaryRun:
+    documents: list[DocumentExtraction]
+    merged: MergedItems
+    usage: dict[str, Any]
+    seconds_per_document: dict[str, float] = field(default_factory=dict)
+    corpus_tokens: int = 0
+    window_tokens: int = 0
+    windows: int = 0
+    wall_s: float = 0.0
+
+    @property
+    def failed(self) -> list[DocumentExtraction]:
+        return [d for d in self.documents if d.error]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "documents": [d.model_dump(mode="json") for d in self.documents],
+            "merged": self.merged.model_dump(mode="json"),
+            "usage": self.usage,
+        }
+
+
+def select_documents(store: Store, paths: Iterable[Path] | None) -> list[StoredDocument]:
+    """Stored documents under the given files/folders (all when none are given)."""
+    docs = store.documents()
+    wanted = [p.resolve() for p in paths or []]
+    if not wanted:
+        return docs
+    chosen = [
+        d for d in docs if any(Path(d.path) == w or w in Path(d.path).parents for w in wanted)
+    ]
+    if not chosen:
+        raise InputError("none of the given paths is in the store (run `agent ingest` first)")
+    return chosen
+
+
+def summarize(
+    store: Store,
+    llm: Any,
+    documents: list[StoredDocument],
+    *,
+    on_document: Callable[[DocumentExtraction], None] | None = None,
+) -> SummaryRun:
+    from agent.core.tokens import count_tokens
+    from agent.extract.extraction import ExtractionStats, document_result, extract_document
+    from agent.extract.merge import merge_items
+
+    settings = store.settings
+    started = time.monotonic()
+    stats = ExtractionStats()
+    timings: dict[str, float] = {}
+
+    def run_one(doc: Any) -> DocumentExtraction:
+        t0 = time.monotonic()
+        try:
+            result = extract_document(llm, doc, settings, stats)
+        except ModelError as exc:
+            result = document_result(doc, error=str(exc))
+        timings[doc.doc_id] = time.monotonic() - t0
+        if on_document:
+            on_document(result)
+        return result
+
+    # Documents are rebuilt here, in this thread: the store's SQLite handle stays on it.
+    loaded = [store.load_document(d.doc_id) for d in documents]
+    corpus_tokens = sum(count_tokens(doc.text) for doc in loaded)
+    workers = getattr(llm, "concurrency", 1)
+    if workers > 1 and len(loaded) > 1:
+        pool = ThreadPoolExecutor(max_workers=workers)
+        try:
+            results = list(pool.map(run_one, loaded))
+        except BaseException:
+            interrupt.request()  # running workers stop at their next window
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+    else:
+        results = [run_one(doc) for doc in loaded]
+    if results and all(r.error for r in results):
+        raise ModelError(results[0].error or "extraction failed")
+    merged = merge_items([r for r in results if not r.error])
+    return SummaryRun(
+        documents=results,
+        merged=merged,
+        usage=llm.usage(),
+        seconds_per_document=timings,
+        corpus_tokens=corpus_tokens,
+        window_tokens=stats.input_tokens,
+        windows=stats.windows,
+        wall_s=time.monotonic() - started,
+    )

@@ -1,0 +1,563 @@
+"""Clean scraped Chinese news by deletion only, and build a :class:`Document`.
+
+Every cleaned character is a character of the original, so ``offsets[i]`` maps
+``text[i]`` back to ``original``. Deleted: tone-marked pinyin glued into words
+(``職業(yè)``), site boilerplate (navigation, counters, bylines, credits, slogans),
+everything from a ``相关阅读``-style link-list marker on, and redundant whitespace.
+``removed`` records the pinyin and boilerplate deletions (not the whitespace ones).
+Mojibake is flagged in ``mojibake`` but kept in the text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+
+import opencc
+
+from agent.core.errors import InputError
+from agent.ingest.documents import Document, Script, Span
+from agent.ingest.loading import read_text
+
+DEFAULT_MAX_BYTES = 25 * 2**20
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN_LETTERS = f"a-zA-Zü{_TONES}"
+PINYIN_RE = re.compile(
+    rf"[\(（](?=[^\)）]*[{_TONES}])"
+    rf"([{_PINYIN_LETTERS}]+(?:[ '’][{_PINYIN_LETTERS}]+)*)[\)）]"
+)
+_MAX_PINYIN_LEN = 40
+
+_SENTENCE_END = "。！？!?"
+_NO_TITLE_PUNCT = "。；;，,：:、"
+_CLAUSE_SEP = "，,、：:；;"
+_TITLE_MAX = 60
+_FALLBACK_TITLE_LEN = 30
+_HEADER_MAX_LINES = 15
+_BODY_MIN_LEN = 40
+
+_NAV_RE = re.compile(r"当前位置|當前位置|您的位置|你的位置|您现在的位置|您現在的位置|现在位置")
+_CRUMB_SEP_RE = re.compile(r"\s*(?:>>|>|＞|›|»)\s*")
+_HOME_CRUMBS = frozenset({"首页", "首頁", "主页", "主頁", "网站首页", "網站首頁", "home", "Home"})
+_SOLO_WORDS = (
+    "搜索|搜 索|返回列表|返回首页|返回首頁|返回顶部|返回頂部|返回|打印本页|打印本頁|打印|"
+    "关闭窗口|關閉窗口|关闭|關閉|分享到|分享|收藏|字号|字號|大|中|小|完"
+)
+_SOLO_RE = re.compile(rf"^(?:[【\[\(（]?(?:{_SOLO_WORDS})[】\]\)）]?[\s:：|｜/]*)+$")
+_PREV_NEXT_RE = re.compile(r"^(?:上一篇|下一篇|上一条|下一条|上一條|下一條)\s*[:：]")
+_COUNTER_RE = re.compile(
+    r"^(?:浏览次数|瀏覽次數|阅读量|閱讀量|阅读数|閱讀數|阅读次数|閱讀次數|点击数|點擊數|点击量|"
+    r"點擊量|点击率|访问量|訪問量|浏览量|瀏覽量|阅读|閱讀|浏览|瀏覽|点击|點擊)"
+    r"\s*[:：]?\s*[\d,，.万萬wW+]*\s*次?$"
+)
+_SECTION_RE = re.compile(rf"^[{_CJK}]{{2,8}}\s*[A-Za-z][A-Za-z &]{{1,24}}$")
+_BYLINE_KEY_RE = re.compile(
+    r"(日期|发布日期|發布日期|发布时间|發布時間|發佈時間|发布于|發布於|来源|來源|责任编辑|責任編輯|"
+    r"编辑|編輯|作者|浏览|瀏覽|点击|點擊|字号|字號|阅读|閱讀)\s*[:：]"
+)
+_HEADER_KEY_RE = re.compile(
+    r"^(?:日期|时间|時間|发布时间|發布時間|来源|來源|作者|编辑|編輯)\s*[:：]"
+)
+_DATE_ONLY_RE = re.compile(
+    r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
+_CREDIT_KEYS = (
+    "责任编辑|責任編輯|编辑|編輯|责编|責編|审核|審核|审校|審校|校对|校對|来源|來源|作者|撰稿|撰文|"
+    "通讯员|通訊員|摄影|攝影|记者|記者|图片|圖片|供稿|监制|監製|主编|主編|编审|編審|"
+    "终审|終審|初审|初審|复审|複審|文|图|圖|文/图|文/圖"
+)
+_CREDIT_RE = re.compile(rf"^[（(【\[]?\s*(?:{_CREDIT_KEYS})\s*[/／:：｜|丨]")
+_REPORTER_RE = re.compile(r"(?:记者|記者|通讯员|通訊員).*(?:[/／]\s*文|摄|攝|报道|報道)")
+_LINK_LIST_RE = re.compile(
+    r"^[\s【\[<《■●▍|]*(?:相关阅读|相關閱讀|热门文章|熱門文章|最新文章|相关新闻|相關新聞|推荐阅读|"
+    r"推薦閱讀|延伸阅读|延伸閱讀|相关文章|相關文章|相关推荐|相關推薦|猜你喜欢|猜你喜歡|热点推荐|"
+    r"熱點推薦|更多阅读|更多閱讀|精彩推荐|精彩推薦|往期回顾|往期回顧)[\s】\]>》:：]*$"
+)
+_DATE_CONTEXT_RE = re.compile(
+    r"版|日期|时间|時間|发布|發布|發佈|来源|來源|记者|記者|编辑|編輯|作者"
+)
+_DATE_RE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})(?!\d)|\s*月)?"
+)
+_SITE_NAME_RE = re.compile(r"(?:人民政府|政府网|政府網|新闻网|新聞網|网站|網站|官网|官網)$")
+_SLOGAN_MAX = 15
+_SLOGAN_PUNCT = re.compile(r"[。，,！!？?；;：:、“”\"《》]")
+
+_WS_LINE_EDGE = re.compile(r"^[ \t\u3000\xa0\f\v]+|[ \t\u3000\xa0\f\v]+$", re.MULTILINE)
+_WS_INLINE_RUN = re.compile(r"[ \t\u3000\xa0\f\v]{2,}")
+_NEWLINE_RUN = re.compile(r"\n{2,}")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]+")
+
+_MOJIBAKE_NOISE = frozenset("?!_)\ufffd" + _TONES + "ü")
+_LATIN1_MOJIBAKE = re.compile(
+    r"(?:[\u00c2-\u00ef][\u0080-\u00bf\u0152-\u02dc\u2013-\u203a\u20ac\u2122]{1,2}){2,}"
+)
+_PUA_RE = re.compile("[\ue000-\uf8ff]+")
+
+
+@dataclass
+class CleanResult:
+    text: str
+    offsets: list[int]
+    search_text: str
+    title: str = ""
+    published: str | None = None
+    script: Script = "unknown"
+    removed: list[Span] = field(default_factory=list)
+    mojibake: list[Span] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int
+    view: str  # the line with pinyin removed and whitespace stripped
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def load_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Read, clean and wrap ``path``; raises ``InputError`` for unusable files."""
+    original, encoding = read_text(path, max_bytes)
+    doc = document_from_text(original, path=str(path), encoding=encoding)
+    if not doc.text:
+        raise InputError(f"{path}: no text left after cleaning")
+    return doc
+
+
+def document_from_text(
+    original: str, *, path: str, doc_id: str | None = None, encoding: str = "utf-8"
+) -> Document:
+    """Clean an already-decoded, newline-normalised ``original`` into a ``Document``.
+
+    ``doc_id`` defaults to the first 12 hex digits of sha256 of the resolved ``path``.
+    Cleaning is pure, so the same original always yields the same document.
+    """
+    result = clean(original)
+    if doc_id is None:
+        doc_id = hashlib.sha256(str(Path(path).resolve()).encode("utf-8")).hexdigest()[:12]
+    return Document(
+        doc_id=doc_id,
+        path=path,
+        original=original,
+        text=result.text,
+        offsets=result.offsets,
+        search_text=result.search_text,
+        title=result.title,
+        published=result.published,
+        script=result.script,
+        content_hash=hashlib.sha256(original.encode("utf-8")).hexdigest(),
+        encoding=encoding,
+        mojibake=result.mojibake,
+        removed=result.removed,
+    )
+
+
+def clean(original: str) -> CleanResult:
+    """Clean ``original`` (already newline-normalised) by deleting characters only."""
+    pinyin = list(_pinyin_spans(original))
+    lines = _split_lines(original)
+    boiler = _boilerplate_spans(lines, len(original))
+    removed = _merge(pinyin + boiler + _spam_spans(original))
+    text, offsets = _delete(original, list(range(len(original))), removed)
+    text, offsets = _delete(text, offsets, _space_spans(text))
+    text, offsets = _delete(text, offsets, _newline_spans(text))
+    return CleanResult(
+        text=text,
+        offsets=offsets,
+        search_text=search_form(text),
+        title=_title(text),
+        published=_published(lines, boiler),
+        script=detect_script(text),
+        removed=removed,
+        mojibake=find_mojibake(original),
+    )
+
+
+def _spam_spans(original: str) -> list[Span]:
+    """Spam brand words injected into reprints (the ``[noise]`` list of the alias tables)."""
+    from agent.extract.aliases import tables
+
+    words = sorted(tables().noise, key=len, reverse=True)
+    if not words:
+        return []
+    pattern = re.compile("|".join(re.escape(w) for w in words))
+    return [Span(m.start(), m.end(), "spam") for m in pattern.finditer(original)]
+
+
+def detect_script(text: str) -> Script:
+    """Traditional / simplified / mixed by how many characters OpenCC would change."""
+    trad = _count_changed(text, _converter("t2s"))
+    simp = _count_changed(text, _converter("s2t"))
+    total = trad + simp
+    if total < 3:
+        return "unknown" if not _CJK_RE.search(text) or total == 0 else _majority(trad, simp)
+    if trad >= 0.8 * total:
+        return "traditional"
+    if simp >= 0.8 * total:
+        return "simplified"
+    return "mixed"
+
+
+def search_form(text: str) -> str:
+    """Simplified, half-width form of ``text`` with exactly the same length."""
+    t2s = _converter("t2s")
+    out: list[str] = []
+    for line in text.split("\n"):
+        converted = t2s.convert(line)
+        if len(converted) != len(line):
+            converted = "".join(_char_t2s(ch) for ch in line)
+        if not unicodedata.is_normalized("NFKC", converted):
+            converted = "".join(_nfkc_char(ch) for ch in converted)
+        out.append(converted)
+    return "\n".join(out)
+
+
+def find_mojibake(original: str) -> list[Span]:
+    """Spans (original coordinates) that look like encoding damage."""
+    spans = [Span(s, e, "mojibake") for s, e in _question_runs(original)]
+    for rx in (_LATIN1_MOJIBAKE, _PUA_RE):
+        spans.extend(Span(m.start(), m.end(), "mojibake") for m in rx.finditer(original))
+    return _merge(spans, reason="mojibake")
+
+
+# --------------------------------------------------------------------------- pinyin
+
+
+def _is_cjk(ch: str) -> bool:
+    return bool(_CJK_RE.match(ch))
+
+
+def _pinyin_spans(original: str) -> Iterator[Span]:
+    for m in PINYIN_RE.finditer(original):
+        if len(m.group(1)) <= _MAX_PINYIN_LEN and _pinyin_anchor_ok(original, m.start()):
+            yield Span(m.start(), m.end(), "pinyin")
+
+
+def _pinyin_anchor_ok(original: str, i: int) -> bool:
+    if i == 0:
+        return False
+    prev = original[i - 1]
+    if _is_cjk(prev):
+        return True
+    # Inside mojibake the annotated character itself is damaged (``??茖W(xué)``).
+    window = original[max(0, i - 4) : i]
+    return "?" in window or "\ufffd" in window
+
+
+# --------------------------------------------------------------------------- lines
+
+
+def _split_lines(original: str) -> list[_Line]:
+    lines: list[_Line] = []
+    pos = 0
+    for raw in original.split("\n"):
+        end = pos + len(raw)
+        lines.append(_Line(pos, end, _line_view(raw)))
+        pos = end + 1
+    return lines
+
+
+def _line_view(raw: str) -> str:
+    return PINYIN_RE.sub("", raw).strip(" \t\u3000\xa0\f\v\u200b\ufeff")
+
+
+def _is_body(view: str) -> bool:
+    return len(view) >= _BODY_MIN_LEN or "。" in view or (bool(view) and view[-1] in _SENTENCE_END)
+
+
+def _header_end(lines: list[_Line]) -> int:
+    """Index of the first body paragraph (capped): lines above it are the page header."""
+    first_body = next((i for i, ln in enumerate(lines) if _is_body(ln.view)), len(lines))
+    return min(first_body, _HEADER_MAX_LINES)
+
+
+def _boilerplate_spans(lines: list[_Line], total: int) -> list[Span]:
+    last_body = max((i for i, ln in enumerate(lines) if _is_body(ln.view)), default=-1)
+    header_end = _header_end(lines)
+    spans: list[Span] = []
+    seen_content = False
+    for i, ln in enumerate(lines):
+        if not ln.view:
+            continue
+        if seen_content and _LINK_LIST_RE.match(ln.view):
+            spans.append(Span(ln.start, total, "link-list"))
+            break
+        reason = _line_reason(ln.view, in_header=i < header_end, in_trailer=i > last_body)
+        if reason:
+            spans.append(Span(ln.start, ln.end, reason))
+        else:
+            seen_content = True
+    spans.extend(_slogan_spans(lines[:header_end], spans))
+    return spans
+
+
+def _line_reason(view: str, *, in_header: bool, in_trailer: bool) -> str | None:
+    if len(view) <= 100 and _NAV_RE.search(view):
+        return "navigation"
+    if _is_crumbs(view):
+        return "navigation"
+    if _SOLO_RE.match(view) or (len(view) <= 60 and _PREV_NEXT_RE.match(view)):
+        return "boilerplate"
+    if _COUNTER_RE.match(view):
+        return "counter"
+    if "。" not in view and len(view) <= 120 and len(set(_BYLINE_KEY_RE.findall(view))) >= 2:
+        return "byline"
+    if in_header and _SECTION_RE.match(view):
+        return "section-header"
+    if in_header and (_DATE_ONLY_RE.match(_nfkc(view)) or _HEADER_KEY_RE.match(view)):
+        return "byline"
+    if in_trailer and _is_credit(view):
+        return "credit"
+    return None
+
+
+def _is_crumbs(view: str) -> bool:
+    if "。" in view or len(view) > 100:
+        return False
+    crumbs = [c for c in _CRUMB_SEP_RE.split(view) if c]
+    if len(_CRUMB_SEP_RE.findall(view)) < 2 or not crumbs:
+        return False
+    if any(len(c) > 12 for c in crumbs):
+        return False
+    return crumbs[0] in _HOME_CRUMBS or len(crumbs) >= 3
+
+
+def _is_credit(view: str) -> bool:
+    if len(view) > 60 or any(p in view for p in "。！？"):
+        return False
+    return bool(_CREDIT_RE.match(view) or _REPORTER_RE.search(view))
+
+
+def _slogan_spans(header: list[_Line], found: list[Span]) -> list[Span]:
+    """Short unpunctuated lines above the first navigation/section line (site slogans)."""
+    nav_starts = [s.start for s in found if s.reason in ("navigation", "section-header")]
+    if not nav_starts:
+        return []
+    first_nav = min(nav_starts)
+    return [
+        Span(ln.start, ln.end, "slogan")
+        for ln in header
+        if ln.view
+        and ln.end <= first_nav
+        and len(ln.view) <= _SLOGAN_MAX
+        and not _SLOGAN_PUNCT.search(ln.view)
+        and not any(s.start == ln.start for s in found)
+    ]
+
+
+# --------------------------------------------------------------------------- deletion
+
+
+def _merge(spans: list[Span], reason: str | None = None) -> list[Span]:
+    """Sort and merge overlapping spans (touching spans are merged only if same reason)."""
+    merged: list[Span] = []
+    for s in sorted(spans, key=lambda s: (s.start, s.end)):
+        if s.end <= s.start:
+            continue
+        if merged:
+            last = merged[-1]
+            same = reason is not None or last.reason == s.reason
+            if s.start < last.end or (same and s.start == last.end):
+                merged[-1] = Span(last.start, max(last.end, s.end), reason or last.reason)
+                continue
+        merged.append(Span(s.start, s.end, reason or s.reason))
+    return merged
+
+
+def _delete(text: str, offsets: list[int], spans: list[Span]) -> tuple[str, list[int]]:
+    """Remove ``spans`` (in ``text`` coordinates) from ``text`` and its offset map."""
+    if not spans:
+        return text, offsets
+    parts: list[str] = []
+    kept: list[int] = []
+    pos = 0
+    for s in spans:
+        if s.start > pos:
+            parts.append(text[pos : s.start])
+            kept.extend(offsets[pos : s.start])
+        pos = max(pos, s.end)
+    parts.append(text[pos:])
+    kept.extend(offsets[pos:])
+    return "".join(parts), kept
+
+
+def _space_spans(text: str) -> list[Span]:
+    """Indentation, trailing spaces, zero-width characters, and all but one of a space run."""
+    spans = [Span(m.start(), m.end(), "ws") for m in _WS_LINE_EDGE.finditer(text)]
+    spans += [Span(m.start(), m.end(), "ws") for m in _INVISIBLE.finditer(text)]
+    spans += [Span(m.start() + 1, m.end(), "ws") for m in _WS_INLINE_RUN.finditer(text)]
+    return _merge(spans, reason="ws")
+
+
+def _newline_spans(text: str) -> list[Span]:
+    """Blank lines (keep one newline between paragraphs) and newlines at either end."""
+    spans = [Span(m.start() + 1, m.end(), "ws") for m in _NEWLINE_RUN.finditer(text)]
+    lead = len(text) - len(text.lstrip("\n"))
+    trail = len(text) - len(text.rstrip("\n"))
+    spans += [Span(0, lead, "ws"), Span(len(text) - trail, len(text), "ws")]
+    return _merge(spans, reason="ws")
+
+
+# --------------------------------------------------------------------------- mojibake
+
+
+def _question_runs(original: str) -> Iterator[tuple[int, int]]:
+    i = 0
+    n = len(original)
+    while i < n:
+        ch = original[i]
+        if ch not in "?\ufffd":
+            i += 1
+            continue
+        end = _extend_noise(original, i)
+        run = original[i:end]
+        if _mojibake_evidence(run):
+            yield i, end
+        i = max(end, i + 1)
+
+
+def _extend_noise(text: str, i: int) -> int:
+    j = i
+    n = len(text)
+    while j < n:
+        ch = text[j]
+        if ch in _MOJIBAKE_NOISE or (ch.isascii() and ch.isalpha()):
+            j += 1
+            continue
+        k = j
+        while k < n and k - j < 3 and _is_cjk(text[k]):
+            k += 1
+        if k > j and k < n and _is_noise_after_cjk(text[k]):
+            j = k + 1
+            continue
+        break
+    return j
+
+
+def _is_noise_after_cjk(ch: str) -> bool:
+    return ch in _MOJIBAKE_NOISE or (ch.isascii() and ch.isalpha())
+
+
+def _mojibake_evidence(run: str) -> bool:
+    if "\ufffd" in run or run.count("?") >= 2 or "_" in run or "!" in run:
+        return True
+    if any(c in _TONES for c in run) and ")" in run:
+        return True
+    return any(_is_cjk(a) and b.isascii() and b.isalpha() for a, b in pairwise(run))
+
+
+# --------------------------------------------------------------------------- script / search form
+
+
+@lru_cache(maxsize=2)
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+@lru_cache(maxsize=65536)
+def _char_t2s(ch: str) -> str:
+    out = _converter("t2s").convert(ch)
+    return out if len(out) == 1 else ch
+
+
+@lru_cache(maxsize=65536)
+def _nfkc_char(ch: str) -> str:
+    out = unicodedata.normalize("NFKC", ch)
+    return out if len(out) == 1 else ch
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def _count_changed(text: str, conv: opencc.OpenCC) -> int:
+    count = 0
+    for line in text.split("\n"):
+        out = conv.convert(line)
+        if len(out) == len(line):
+            count += sum(1 for a, b in zip(line, out, strict=True) if a != b)
+        else:
+            count += sum(1 for ch in line if _is_cjk(ch) and conv.convert(ch) != ch)
+    return count
+
+
+def _majority(trad: int, simp: int) -> Script:
+    if trad == simp:
+        return "mixed"
+    return "traditional" if trad > simp else "simplified"
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def _title(text: str) -> str:
+    for line in text.split("\n"):
+        view = line.strip()
+        if not _substantial(view):
+            continue
+        if _looks_like_headline(view):
+            return view
+        return _first_sentence(view)
+    return ""
+
+
+def _substantial(view: str) -> bool:
+    if len(_CJK_RE.findall(view)) < 4:
+        return False
+    if view[0] in "(（[【" and view[-1] in ")）]】" and len(view) <= 20:
+        return False  # a caption such as (資料圖)
+    return not (len(view) <= 15 and _SITE_NAME_RE.search(view))
+
+
+def _looks_like_headline(view: str) -> bool:
+    return len(view) <= _TITLE_MAX and "。" not in view and view[-1] not in _NO_TITLE_PUNCT
+
+
+def _first_sentence(view: str) -> str:
+    sentence = re.split(r"[。！？!?；;]", view, maxsplit=1)[0]
+    if len(sentence) <= _FALLBACK_TITLE_LEN:
+        return sentence
+    head = sentence[:_FALLBACK_TITLE_LEN]
+    cut = max(head.rfind(c) for c in _CLAUSE_SEP)
+    return head[:cut] if cut >= 8 else head
+
+
+def _published(lines: list[_Line], boiler: list[Span]) -> str | None:
+    """A date stated in a byline/date line (removed or not) near the top; never the body."""
+    removed = {(s.start, s.end): s.reason for s in boiler}
+    header_end = _header_end(lines)
+    for i, ln in enumerate(lines):
+        view = _nfkc(ln.view)
+        reason = removed.get((ln.start, ln.end))
+        in_header = i < header_end
+        candidate = reason == "byline" or (
+            in_header and len(view) <= 60 and "。" not in view and _DATE_CONTEXT_RE.search(view)
+        )
+        if candidate:
+            date = _parse_date(view)
+            if date:
+                return date
+    return None
+
+
+def _parse_date(view: str) -> str | None:
+    for m in _DATE_RE.finditer(view):
+        year, month, day = int(m.group(1)), int(m.group(2)), m.group(3)
+        if not 1 <= month <= 12:
+            continue
+        if day is None:
+            return f"{year:04d}-{month:02d}"
+        if 1 <= int(day) <= 31:
+            return f"{year:04d}-{month:02d}-{int(day):02d}"
+    return None

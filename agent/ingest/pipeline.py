@@ -1,0 +1,137 @@
+"""Ingest files into the store: load, clean, chunk, embed, index — incrementally."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.core import interrupt
+from agent.core.config import Settings
+from agent.core.errors import InputError
+from agent.index.store import Store
+
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # added | updated | unchanged | failed | removed
+    doc_id: str = ""
+    chunks: int = 0
+    title: str = ""
+    error: str = ""
+
+
+@dataclass
+class IngestReport:
+    results: list[FileResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files given directly, plus supported files under given folders (sorted)."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(
+                sorted(
+                    f
+                    for f in p.rglob("*")
+                    if f.is_file()
+                    and f.suffix.lower() in SUFFIXES
+                    and not any(part.startswith(".") for part in f.parts)
+                )
+            )
+        elif p.exists():
+            files.append(p)
+        else:
+            raise InputError(f"{p}: no such file or directory")
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+def chunk_params(settings: Settings) -> str:
+    return (f"tok={settings.chunk_tokens};overlap={settings.chunk_overlap_tokens};"
+            f"emb={settings.embedding}")
+
+
+def ingest(
+    store: Store,
+    paths: Iterable[Path],
+    *,
+    prune: bool = False,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> IngestReport:
+    from agent.core.tokens import count_tokens
+    from agent.index.embeddings import embed_texts
+    from agent.index.lexical import tokenize
+    from agent.ingest.chunking import chunk_document
+    from agent.ingest.cleaning import load_document
+
+    settings = store.settings
+    files = expand_paths(paths)
+    params = chunk_params(settings)
+    report = IngestReport()
+    max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    with store.writing():
+        for path in files:
+            interrupt.check()
+            try:
+                doc = load_document(path, max_bytes=max_bytes)
+                doc.path = str(path.resolve())  # --prune and path selection need absolute paths
+            except InputError as exc:
+                result = FileResult(str(path), "failed", error=str(exc))
+            else:
+                existing = store.document(doc.doc_id)
+                if (
+                    existing
+                    and existing.content_hash == doc.content_hash
+                    and existing.chunk_params == params
+                ):
+                    result = FileResult(
+                        str(path), "unchanged", doc.doc_id, existing.n_chunks, existing.title
+                    )
+                else:
+                    chunks = chunk_document(
+                        doc,
+                        max_tokens=settings.chunk_tokens,
+                        overlap_tokens=settings.chunk_overlap_tokens,
+                        count=count_tokens,
+                    )
+                    vectors = embed_texts([c.search_text for c in chunks])
+                    words = [tokenize(c.search_text) for c in chunks]
+                    store.replace_document(doc, chunks, vectors, words, params)
+                    result = FileResult(
+                        str(path),
+                        "updated" if existing else "added",
+                        doc.doc_id,
+                        len(chunks),
+                        doc.title,
+                    )
+            report.results.append(result)
+            if on_file:
+                on_file(result)
+        if prune:
+            gone = [d for d in store.documents() if not Path(d.path).exists()]
+            store.remove_documents([d.doc_id for d in gone])
+            for d in gone:
+                result = FileResult(d.path, "removed", d.doc_id, d.n_chunks, d.title)
+                report.results.append(result)
+                if on_file:
+                    on_file(result)
+        store.lexical()  # rebuild the BM25 index now rather than on the first query
+    return report

@@ -1,0 +1,678 @@
+"""Cited question answering: retrieve, build a tight context, one structured LLM call,
+verify every quote by code, refuse when the evidence is not there.
+
+Pipeline for ``answer_question``:
+
+1. (optional) a follow-up question is rewritten into a standalone one from ``history``;
+2. hybrid retrieval of the top-k chunks (the query is searched in its simplified form,
+   so a traditional-script question finds simplified text and back);
+3. **evidence gate** (no model call): if the retrieved chunks cover too few of the
+   question's content words (jieba words of the simplified question, question words and
+   function words removed), or the question's numbers/years appear in none of them, the
+   answer is a refusal;
+4. **tight context**: from every retrieved chunk, the sentences sharing the most content
+   words with the question (plus neighbours) within a tiktoken budget, in document order,
+   as numbered sources ``[1]``, ``[2]`` …; the fixed instructions come first in the prompt
+   (llama.cpp reuses that cached prefix), sources and question last;
+5. one ``llm.structured`` call; the :class:`VerifiedAnswer` validator checks each citation
+   (source number exists, quote found verbatim by :func:`agent.extract.evidence.locate_quote`
+   inside that chunk, numbers of the claim present in its quotes) and re-asks once with
+   the errors; after that, unverifiable claims are dropped, so the cached JSON is clean;
+6. the answer is checked against what the question asks
+   (:class:`agent.qa.question.QuestionSpec`): numbers/years and places in the cited chunk
+   or the article's lead; the counted noun, the 什么-noun, the asked role verb (主持 ≠
+   主办) and, for “X的校长是谁”, the office tied to X in the cited sentences; a
+   quantity in the asked unit (几所 → N所) in the quotes; a date for when-questions; a
+   name of the asked kind for 哪所院校; and something beyond a restatement of the question;
+7. if the first attempt is refused or fails a check (or answers a count from a sentence
+   that does not tie the number to the counted phrase while another one does), a
+   **focused second attempt** over the one or two sentences that meet every requirement
+   (:mod:`agent.qa.focus`); if that fails too and the best sentence has an anchor code can
+   find (the role verb, the office, the counted phrase next to its quantity, the date
+   and event clauses), the answer is those clauses **quoted verbatim by code**;
+   otherwise a refusal (``文档中没有提到…``) naming what is missing;
+8. the answer text is converted to the question's script (OpenCC), citations carry exact
+   original offsets (``original[start:end] == quote``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationInfo, model_validator
+
+from agent.core.errors import InputError, ModelError, StoreError
+from agent.extract.schemas import Answer, AnswerDraft, Citation, Claim, ClaimDraft, Evidence
+from agent.index.store import Store, StoredChunk
+from agent.ingest.documents import Document
+from agent.qa.focus import Candidate, context_text, lead_text
+from agent.qa.question import (
+    QuestionSpec,
+    content_words,
+    counted_binding,
+    coverage,
+    question_constraints,
+    question_roles,
+    question_script,
+    quotes_mention_role,
+    simplified,
+    to_script,
+    word_weight,
+)
+
+DEFAULT_K = 3
+CONTEXT_TOKENS = 320
+"""Token budget (tiktoken o200k) of all source texts together (~350 with the fences)."""
+MAX_SENTENCE_TOKENS = 150
+"""A longer sentence is clipped to a window around its matching words."""
+MIN_COVERAGE = 0.35
+"""Evidence gate: least length-weighted share of the question's content words found in one
+retrieved chunk. Calibrated on the seed questions (evals/gold/qa.yaml plus off-corpus
+probes): answerable ones score 0.52–1.0, off-corpus ones 0.0–0.15."""
+MAX_QUOTE_CHARS = 160
+"""Longest accepted citation (original characters); longer ones are re-asked."""
+MIN_TRIMMED_SHARE = 0.7
+"""A quote with extra words at its edges is accepted when its verbatim core covers this
+share of it (see :func:`trimmed_quote`)."""
+MAX_TOKENS = 200
+"""Completion budget of the answer call: a short answer with one or two quotes takes
+80–120 tokens; a rambling output is cut off (→ refusal) instead of costing 20+ s."""
+MAX_ANSWER_CHARS = 150
+"""A longer answer text is replaced by its verified claims."""
+
+# Placeholders that make a question a follow-up needing the previous turns.
+FOLLOWUP_CUES = (
+    "它", "他", "她", "他们", "它们", "她们", "其", "该", "这个", "那个", "这些", "那些", "此",
+    "上述", "前者", "后者", "这次", "那次", "此次", "这所", "那所", "这家", "这里", "那里",
+    "呢", "还有", "另外", "那么", "再",
+)
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class Source:
+    """One numbered source shown to the model: selected sentences of one chunk."""
+
+    number: int
+    chunk: StoredChunk
+    doc: Document
+    text: str
+    spans: list[tuple[int, int]] = field(default_factory=list)  # cleaned ranges shown
+
+    @property
+    def within(self) -> tuple[int, int]:
+        return (self.chunk.clean_start, self.chunk.clean_end)
+
+    def lead(self) -> str:
+        """Simplified text of the article's title and first sentences (sets year/place)."""
+        return lead_text(self.doc)
+
+
+def _sentence_spans(chunk: StoredChunk) -> list[tuple[int, int]]:
+    from agent.ingest.chunking import split_sentences
+
+    base = chunk.clean_start
+    return [(base + s, base + e) for s, e in split_sentences(chunk.text)]
+
+
+def _clip(doc: Document, span: tuple[int, int], words: Sequence[str],
+          max_tokens: int, count: Any) -> tuple[int, int]:
+    """Shrink a too-long sentence to a window around its first matching word."""
+    s, e = span
+    if count(doc.search_text[s:e]) <= max_tokens:
+        return span
+    form = doc.search_text[s:e]
+    hits = [form.find(w) for w in words if w in form]
+    centre = s + (min(hits) if hits else 0)
+    width = max(20, int(max_tokens * 1.1))
+    a = max(s, centre - width // 3)
+    b = min(e, a + width)
+    while b > a + 10 and count(doc.search_text[a:b]) > max_tokens:
+        b -= 10
+    return (a, b)
+
+
+def build_context(store: Store, hits: Sequence[Any], question: str, *,
+                  budget: int = CONTEXT_TOKENS) -> list[Source]:
+    """Numbered sources: per chunk, the sentences most relevant to ``question``.
+
+    Sentences are scored by length-weighted overlap with the question's content words
+    (simplified forms); the best sentences of all chunks are taken first (best chunk
+    first on ties), then their neighbours, while the total stays within ``budget``
+    tokens. Chunks with no overlapping sentence are left out. The text shown is the
+    simplified search form (same length as the cleaned text): the small model copies
+    simplified text more faithfully, and quotes are matched script-agnostically.
+    """
+    from agent.core.tokens import count_tokens
+
+    words = content_words(question)
+    roles = question_roles(question)
+    docs: dict[str, Document] = {}
+    per_chunk: list[tuple[StoredChunk, Document, list[tuple[int, int]], list[float]]] = []
+    for hit in hits:
+        chunk: StoredChunk = hit.chunk
+        if chunk.doc_id not in docs:
+            docs[chunk.doc_id] = store.load_document(chunk.doc_id)
+        doc = docs[chunk.doc_id]
+        spans = _sentence_spans(chunk)
+        scores = [sum(word_weight(w) for w in words if w in doc.search_text[s:e])
+                  + ROLE_BONUS * sum(r in doc.search_text[s:e] for r in roles)
+                  for s, e in spans]
+        per_chunk.append((chunk, doc, spans, scores))
+
+    chosen: dict[int, dict[int, tuple[int, int]]] = {i: {} for i in range(len(per_chunk))}
+    used = 0
+
+    def take(ci: int, si: int) -> bool:
+        nonlocal used
+        _chunk, doc, spans, _ = per_chunk[ci]
+        if si in chosen[ci] or not 0 <= si < len(spans):
+            return False
+        span = _clip(doc, spans[si], words, MAX_SENTENCE_TOKENS, count_tokens)
+        n = count_tokens(doc.search_text[span[0]:span[1]])
+        if used + n > budget or span[1] <= span[0]:
+            return False
+        chosen[ci][si] = span
+        used += n
+        return True
+
+    ranked = sorted(
+        ((score, -ci, si, ci) for ci, (_, _, _, scores) in enumerate(per_chunk)
+         for si, score in enumerate(scores) if score > 0),
+        reverse=True,
+    )
+    best_score = ranked[0][0] if ranked else 0.0
+    # 1. every chunk's best sentence, 2. other strong sentences, 3. neighbours.
+    firsts: set[int] = set()
+    for _score, _neg, si, ci in ranked:
+        if ci not in firsts:
+            firsts.add(ci)
+            take(ci, si)
+    for score, _neg, si, ci in ranked:
+        if score >= 0.5 * best_score:
+            take(ci, si)
+    for _score, _neg, si, ci in ranked:
+        if si in chosen[ci]:
+            take(ci, si + 1)
+            take(ci, si - 1)
+
+    sources: list[Source] = []
+    for ci, (chunk, doc, _spans, _scores) in enumerate(per_chunk):
+        if not chosen[ci]:
+            continue
+        parts: list[str] = []
+        last_end: int | None = None
+        ordered = [chosen[ci][si] for si in sorted(chosen[ci])]
+        for s, e in ordered:
+            if last_end is not None and s > last_end + 1 and doc.text[last_end:s].strip():
+                parts.append("…")
+            parts.append(doc.search_text[s:e])
+            last_end = e
+        sources.append(Source(len(sources) + 1, chunk, doc, "".join(parts), ordered))
+    return sources
+
+
+def render_sources(sources: Sequence[Source]) -> str:
+    from agent.core.prompts import fence
+
+    return "\n".join(fence(s.text, "source", id=s.number) for s in sources)
+
+
+# --------------------------------------------------------------------------- verification
+
+
+@dataclass
+class AnswerVerifier:
+    """Checks a draft's citations against the sources; shared across instructor re-asks."""
+
+    sources: dict[int, Source]
+    roles: tuple[str, ...] = ()  # role verbs the question asks about (主持, 牵头…)
+    reasks_left: int = 1
+    dropped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def citation(self, source: int, quote: str) -> tuple[Source, Evidence] | str:
+        """The verified evidence of one citation, or the error to send back to the model.
+
+        The quote is looked up in the cited source first, then in the other sources (a
+        verbatim quote under a wrong source number is still evidence, attributed to the
+        chunk it really comes from).
+        """
+        from agent.extract.evidence import locate_quote
+
+        cited = self.sources.get(source)
+        order = ([cited] if cited else []) + [s for s in self.sources.values() if s is not cited]
+        shown = " ".join(quote.split())[:60]
+        for src in order:
+            ev = locate_quote(src.doc, quote, within=src.within) or trimmed_quote(src, quote)
+            if ev is None:
+                continue
+            if ev.end - ev.start > MAX_QUOTE_CHARS:
+                return f"引文“{shown}”太长（只复制包含答案的一小段，10到40字）/ quote too long"
+            return (src, ev)
+        if cited is None:
+            return (f"source {source} 不存在（只能用 {sorted(self.sources)}），引文“{shown}”"
+                    "也不在任何资料中 / no such source")
+        hint = closest_span(cited, quote)
+        tip = f"；资料[{source}]中最接近的原文是“{hint}”" if hint else ""
+        return (f"引文“{shown}”不是资料[{source}]的原文（必须逐字复制，不得改写{tip}）/ "
+                "quote not found verbatim in that source")
+
+    def claim_problems(self, claim: ClaimDraft) -> list[str]:
+        from agent.text.numbers import unsupported_numbers
+
+        if not claim.citations:
+            return ["缺少 citations / every claim needs a quote"]
+        found: list[Evidence] = []
+        problems: list[str] = []
+        for cit in claim.citations:
+            res = self.citation(cit.source, cit.quote)
+            if isinstance(res, str):
+                problems.append(res)
+            else:
+                found.append(res[1])
+        if problems:
+            return problems
+        missing = unsupported_numbers(claim.text, [e.quote for e in found])
+        if missing:
+            return [f"数字 {'、'.join(missing)} 不在引文中（引文必须包含这些数字）/ "
+                    "numbers not in the quotes"]
+        return []
+
+    def check(self, draft: AnswerDraft) -> list[str]:
+        if not draft.answerable:
+            return []
+        if not draft.claims:
+            return ["answerable 为 true 时至少需要一条带引文的 claim / give at least one claim"]
+        problems = [f"claims[{i}]: {p}" for i, c in enumerate(draft.claims)
+                    for p in self.claim_problems(c)]
+        if not problems and self.roles:
+            quotes = [res[1].quote for c in draft.claims for cit in c.citations
+                      if not isinstance(res := self.citation(cit.source, cit.quote), str)]
+            if not quotes_mention_role(quotes, self.roles):
+                role = "/".join(self.roles)
+                problems.append(f"问题问的是“{role}”，引文必须是写明“{role}”的原句 / "
+                                f"quote the sentence that says {role}")
+        return problems
+
+    def keep_verified(self, claims: list[ClaimDraft]) -> list[ClaimDraft]:
+        kept = [c for c in claims if not self.claim_problems(c)]
+        self.dropped += len(claims) - len(kept)
+        return kept
+
+
+def trimmed_quote(src: Source, quote: str) -> Evidence | None:
+    """Evidence for a quote whose core is verbatim but with a few words added at its edges.
+
+    The small model often prefixes a quote with words of the question (“哈尔滨计划建成2个…”).
+    The longest verbatim run (normalised, punctuation-insensitive) is accepted when it
+    covers at least :data:`MIN_TRIMMED_SHARE` of the quote and 8 characters; anything
+    changed in the middle (a paraphrase) leaves a shorter run and is rejected.
+    """
+    from difflib import SequenceMatcher
+
+    from agent.extract.evidence import locate_quote, normalise_for_match
+
+    want, _ = normalise_for_match(quote, drop_punct=True)
+    if len(want) < 8:
+        return None
+    a, b = src.within
+    hay, index = normalise_for_match(src.doc.text[a:b], drop_punct=True)
+    m = SequenceMatcher(None, want, hay, autojunk=False).find_longest_match(
+        0, len(want), 0, len(hay))
+    if m.size < 8 or m.size < MIN_TRIMMED_SHARE * len(want):
+        return None
+    start, end = a + index[m.b], a + index[m.b + m.size - 1] + 1
+    return locate_quote(src.doc, src.doc.text[start:end], within=src.within)
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def closest_span(src: Source, quote: str, width: int = 60) -> str:
+    """The shown passage closest to a failed quote (char-bigram overlap), for the re-ask.
+
+    Only a hint: the model still has to copy it, and the copy is verified again.
+    """
+    from agent.extract.evidence import normalise_for_match
+
+    want, _ = normalise_for_match(quote, drop_punct=True)
+    grams = _bigrams(want)
+    if not grams:
+        return ""
+    best: tuple[float, str] = (0.0, "")
+    for s, e in src.spans:
+        text = src.doc.search_text[s:e]
+        size = max(len(want) + 4, 12)
+        step = max(1, size // 3)
+        for a in range(0, max(1, len(text) - size + step), step):
+            piece = text[a:a + size]
+            score = len(grams & _bigrams(normalise_for_match(piece, drop_punct=True)[0]))
+            if score > best[0]:
+                best = (score, piece)
+    if best[0] < max(2, 0.3 * len(grams)):
+        return ""
+    return best[1][:width].strip()
+
+
+class VerifiedAnswer(AnswerDraft):
+    """``AnswerDraft`` whose validator verifies citations against the numbered sources.
+
+    The first failure goes back to the model (instructor re-ask); after the re-ask budget
+    unverifiable claims are dropped (and the answer text is rebuilt from the remaining
+    claims), so the validated and cached object only holds verified claims.
+    """
+
+    @model_validator(mode="after")
+    def _verify(self, info: ValidationInfo) -> VerifiedAnswer:
+        verifier = (info.context or {}).get("verifier")
+        if not isinstance(verifier, AnswerVerifier):
+            return self
+        if not self.answerable:
+            self.claims = []
+            return self
+        problems = verifier.check(self)
+        if problems and verifier.reasks_left > 0:
+            verifier.reasks_left -= 1
+            verifier.errors.extend(problems)
+            raise ValueError("以下引文无法在资料中核实，请从对应编号的资料中逐字复制后重新输出 / "
+                             "fix these citations:\n"
+                             + "\n".join(problems[:8]))
+        kept = verifier.keep_verified(self.claims)
+        if len(kept) != len(self.claims):
+            self.answer = "".join(_sentence(c.text) for c in kept)
+        self.claims = kept
+        return self
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in "。！？.!?" else text + "。"
+
+
+# --------------------------------------------------------------------------- refusal
+
+
+REFUSAL = {"simplified": "文档中没有提到", "traditional": "文件中沒有提到"}
+
+
+def refusal_text(question: str, script: str, reason: str = "") -> str:
+    """``文档中没有提到…`` / ``文件中沒有提到…`` naming what is missing."""
+    topic = question.strip().rstrip("？?。.！!")
+    body = f"“{topic}”的答案" + (f"（{reason}）" if reason else "") + "。"
+    return REFUSAL[script] + to_script(body, script)
+
+
+ROLE_BONUS = 3.0  # a sentence naming the asked role (主持…) outranks mere topic overlap
+
+
+def evidence_gate(question: str, hits: Sequence[Any]) -> str | None:
+    """Reason to refuse without calling the model, or None when the evidence suffices."""
+    if not hits:
+        return "没有检索到相关资料"
+    words = content_words(question)
+    if not words:
+        return None
+    best = max(coverage(words, h.chunk.search_text) for h in hits)
+    if best < MIN_COVERAGE:
+        return f"检索到的资料与问题关系太弱（覆盖率 {best:.2f}）"
+    hay = "\n".join(h.chunk.search_text for h in hits)
+    absent = [c.label for c in question_constraints(question)
+              if not any(a in hay for a in c.alternatives)]
+    if absent:
+        return f"资料中没有“{'、'.join(absent)}”"
+    return None
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+
+def needs_rewrite(question: str) -> bool:
+    """Whether a question leans on the previous turns (pronoun / ellipsis cues)."""
+    q = simplified(question).strip()
+    if any(cue in q for cue in FOLLOWUP_CUES):
+        return True
+    return len(content_words(q)) <= 1
+
+
+def rewrite_question(llm: Any, question: str, history: Sequence[tuple[str, str]]) -> str:
+    """Standalone form of a follow-up ``question`` given ``(question, answer)`` turns.
+
+    Skips the model call when there is no history or no follow-up cue. The output is
+    kept only when it is a plausible question (non-empty, not absurdly long).
+    """
+    if not history or not needs_rewrite(question):
+        return question
+    from agent.core.prompts import load_prompt
+
+    prompt = load_prompt("rewrite")
+    turns = "\n".join(f"问：{q}\n答：{a[:200]}" for q, a in list(history)[-2:])
+    text = llm.text(prompt.render(history=turns, question=question), prompt=prompt,
+                    max_tokens=80)
+    line = next((ln.strip() for ln in text.strip().splitlines() if ln.strip()), "")
+    line = re.sub(r"^(?:改写后的问题|独立问题|问题|问)[:：]\s*", "", line).strip().strip("“”\"")
+    if not line or len(line) > 4 * len(question) + 60:
+        return question
+    return line
+
+
+# --------------------------------------------------------------------------- answering
+
+
+def _citation(chunk: StoredChunk, ev: Evidence) -> Citation:
+    return Citation(doc_id=chunk.doc_id, path=chunk.path, chunk_id=chunk.chunk_id,
+                    quote=ev.quote, start=ev.start, end=ev.end, title=chunk.title)
+
+
+def _cut_off(exc: BaseException) -> bool:
+    """Whether a ModelError comes from output truncated at ``max_tokens``."""
+    from instructor.core import IncompleteOutputException
+
+    cur: BaseException | None = exc
+    for _ in range(12):
+        if cur is None:
+            return False
+        if isinstance(cur, IncompleteOutputException):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+def _usage(llm: Any) -> dict[str, float]:
+    """Numeric part of ``llm.usage()`` (``Answer.usage`` holds numbers only)."""
+    return {k: float(v) for k, v in llm.usage().items()
+            if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
+def _refuse(question: str, standalone: str | None, script: str, reason: str,
+            usage: dict[str, Any]) -> Answer:
+    return Answer(question=question, standalone_question=standalone,
+                  answer=refusal_text(standalone or question, script, reason),
+                  answerable=False, usage=usage)
+
+
+def _cited_text(src: Source, ev: Evidence) -> str:
+    """The whole sentences of ``src``'s chunk that a verified quote overlaps."""
+    a = src.doc.cleaned_index(ev.start)
+    b = src.doc.cleaned_index(ev.end)
+    parts = [src.doc.search_text[s:e] for s, e in _sentence_spans(src.chunk) if s < b and e > a]
+    return "".join(parts) or simplified(ev.quote)
+
+
+def _attempt(llm: Any, question: str, spec: QuestionSpec, sources: list[Source],
+             script: str) -> tuple[Answer, str] | str:
+    """One validated answer call over ``sources``: the checked answer with the text of
+    the sentences it cites, or why it failed."""
+    from agent.core.prompts import load_prompt
+
+    prompt = load_prompt("answer")
+    messages = prompt.render(sources=render_sources(sources), question=question)
+    verifier = AnswerVerifier({s.number: s for s in sources}, roles=spec.roles)
+    try:
+        draft = llm.structured(VerifiedAnswer, messages, prompt=prompt, max_tokens=MAX_TOKENS,
+                               validation_context={"verifier": verifier})
+    except ModelError as exc:
+        if not _cut_off(exc):
+            raise
+        # The model rambled past the budget (e.g. repeating claims): nothing verifiable.
+        return "模型没有给出可核实的回答"
+    if not draft.answerable:
+        return ""
+    claims: list[Claim] = []
+    cited: list[str] = []
+    contexts: list[str] = []
+    for c in draft.claims:
+        cits: list[Citation] = []
+        for cd in c.citations:
+            res = verifier.citation(cd.source, cd.quote)
+            if isinstance(res, str):  # pragma: no cover - the validator kept only verified
+                continue
+            src, ev = res
+            cits.append(_citation(src.chunk, ev))
+            cited.append(_cited_text(src, ev))
+            contexts.append(context_text(src.chunk, src.doc))
+        if cits:
+            claims.append(Claim(text=to_script(c.text, script), citations=cits))
+    if not claims:
+        return "没有能核实的引文"
+    from agent.text.numbers import unsupported_numbers
+
+    quotes = [ct.quote for cl in claims for ct in cl.citations]
+    text = draft.answer.strip() or "".join(_sentence(c.text) for c in draft.claims)
+    if unsupported_numbers(text, quotes) or len(text) > MAX_ANSWER_CHARS:
+        text = "".join(_sentence(c.text) for c in draft.claims)
+    unmet = spec.unmet("\n".join(cited), "\n".join(contexts), quotes, text)
+    if unmet:
+        return f"引用的资料中没有“{'、'.join(unmet)}”"
+    citations: list[Citation] = []
+    for cl in claims:
+        for ct in cl.citations:
+            if all((ct.doc_id, ct.start, ct.end) != (x.doc_id, x.start, x.end)
+                   for x in citations):
+                citations.append(ct)
+    return (Answer(question=question, answer=to_script(text, script), answerable=True,
+                   claims=claims, citations=citations), "\n".join(cited))
+
+
+def focused_sources(cands: Sequence[Candidate], *, bound_only: bool = False) -> list[Source]:
+    """Sources of the focused second attempt (see :mod:`agent.qa.focus`); empty when no
+    sentence meets the question's requirements (or, with ``bound_only``, when the best
+    one does not write the counted phrase next to its quantity)."""
+    from agent.qa.focus import pick
+
+    if bound_only and not (cands and cands[0].bound):
+        return []
+    return [Source(i + 1, c.chunk, c.doc, c.doc.search_text[c.span[0]:c.span[1]], [c.span])
+            for i, c in enumerate(pick(cands))]
+
+
+def extractive_answer(spec: QuestionSpec, cands: Sequence[Candidate],
+                      script: str) -> Answer | None:
+    """The clauses of the best qualifying sentence that state what was asked, quoted
+    verbatim (see :func:`agent.qa.focus.extract_spans`), or None."""
+    from agent.extract.evidence import range_evidence
+    from agent.qa.focus import extract_spans
+
+    spans = extract_spans(spec, cands[0]) if cands else []
+    if not spans:
+        return None
+    cand = cands[0]
+    doc = cand.doc
+    citations = [_citation(cand.chunk, range_evidence(doc, *span)) for span in spans]
+    shown_text = "，".join(doc.search_text[a:b] for a, b in spans)
+    if spec.unmet(shown_text, context_text(cand.chunk, doc), [c.quote for c in citations],
+                  shown_text):
+        return None  # e.g. 哪所院校 asked but the anchored clauses name no school
+    text = _sentence(to_script(shown_text, script))
+    return Answer(question=spec.question, answer=text, answerable=True,
+                  claims=[Claim(text=text, citations=citations)], citations=citations)
+
+
+def answer_question(store: Store, llm: Any, question: str, *, k: int = DEFAULT_K,
+                    history: Sequence[tuple[str, str]] | None = None,
+                    budget: int = CONTEXT_TOKENS) -> Answer:
+    """Answer ``question`` from the store with verified citations, or refuse.
+
+    ``history`` holds previous ``(question, answer text)`` turns; a follow-up question is
+    then rewritten into a standalone one first (``Answer.standalone_question``).
+    When the first answer is refused or fails a check, a second, focused attempt is made
+    over the sentences that meet the question's requirements (:mod:`agent.qa.focus`).
+    Raises :class:`~agent.core.errors.StoreError` when the store is empty and
+    :class:`~agent.core.errors.ModelError` when the model/endpoint fails.
+    """
+    from agent.index.retrieval import search
+
+    if not question.strip():
+        raise InputError("the question is empty")
+    if store.counts()[0] == 0:
+        raise StoreError(f"the store at {store.root} is empty: run `agent ingest PATH` first")
+    script = question_script(question)
+    standalone: str | None = None
+    asked = question
+    if history:
+        asked = rewrite_question(llm, question, history)
+        standalone = asked
+    hits = search(store, asked, k=k, mode="hybrid")
+    reason = evidence_gate(asked, hits)
+    if reason is not None:
+        return _refuse(question, standalone, script, reason, _usage(llm))
+    sources = build_context(store, hits, asked, budget=budget)
+    if not sources:
+        return _refuse(question, standalone, script, "检索到的资料中没有相关句子", _usage(llm))
+    spec = QuestionSpec(asked)
+    result = _attempt(llm, asked, spec, sources, script)
+    focus: list[Source] = []
+    cands: list[Candidate] = []
+    unbound = not isinstance(result, str) and not counted_binding(spec, result[1])
+    if isinstance(result, str) or unbound:
+        from agent.qa.focus import candidates
+
+        cands = candidates(store, hits, spec, {s.doc.doc_id: s.doc for s in sources})
+        # unbound: a count answered from a sentence that does not tie the number to the
+        # counted phrase (“3所高职获批…” for “高职院校有几所”) while another sentence does.
+        focus = focused_sources(cands, bound_only=unbound)
+    if focus and [s.spans for s in focus] != [s.spans for s in sources]:
+        log.info("focused attempt over %d sentence(s) (first: %s)", len(focus),
+                 result if isinstance(result, str) else "unbound count")
+        second = _attempt(llm, asked, spec, focus, script)
+        if isinstance(second, str):
+            log.info("focused attempt failed too: %s", second)
+        else:
+            result = second
+    if isinstance(result, str):
+        extracted = extractive_answer(spec, cands, script)
+        if extracted is None:
+            return _refuse(question, standalone, script, result, _usage(llm))
+        log.info("extractive answer after two failed attempts (%s)", result)
+        result = (extracted, "")
+    return result[0].model_copy(update={"question": question, "standalone_question": standalone,
+                                        "usage": _usage(llm)})
+
+
+def answer_json(answer: Answer, *, chat: bool = False,
+                usage: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``ask --json`` shape (plus ``standalone_question`` in chat).
+
+    ``usage`` replaces ``answer.usage`` (e.g. the full ``llm.usage()`` with the model name).
+    """
+    out: dict[str, Any] = {"question": answer.question}
+    if chat:
+        out["standalone_question"] = answer.standalone_question or answer.question
+    out.update({
+        "answer": answer.answer,
+        "answerable": answer.answerable,
+        "citations": [{"doc_id": c.doc_id, "path": c.path, "chunk_id": c.chunk_id,
+                       "quote": c.quote, "start": c.start, "end": c.end}
+                      for c in answer.citations],
+        "usage": answer.usage if usage is None else usage,
+    })
+    return out

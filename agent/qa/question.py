@@ -1,0 +1,446 @@
+"""What a question asks for: its content words, the constraints an answer must meet, and
+the script it is written in. Pure text analysis (jieba, OpenCC, the number parser); no
+model, no store.
+
+The constraints are the basis of every refusal decided by code in :mod:`agent.qa.answer`:
+
+* numbers/years and place names (may be stated in the article's lead instead of the
+  cited sentence: “2023年哈尔滨市…” is often only in the title);
+* the thing counted by 多少/几 and the noun asked by 什么 (must be in the cited text);
+* the unit asked by 多少/几 (“几所” needs a quantity counted in 所);
+* the role verb asked about (“由谁主持” needs a sentence that says 主持);
+* the organisation whose office-holder is asked (“X的校长是谁” needs 校长 tied to X).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, Literal, NamedTuple
+
+# Question words and function words: never evidence of relevance.
+STOPWORDS = frozenset(
+    """
+    什么 哪 哪里 哪儿 哪个 哪些 哪几个 哪几 哪家 哪所 哪位 哪年 哪天 几 几个 几家 几所 几名
+    多少 何时 何地
+    何 谁 如何 怎样 怎么 怎么样 为什么 为何 是否 是不是 吗 呢 吧 么 请问 一下 具体 分别 主要
+    的 了 在 是 有 和 与 及 以及 或 由 从 到 为 对 把 被 将 还 也 都 就 又 等 之 其 该 这 那 这个
+    那个 这些 那些 它 它们 他 他们 她 我 我们 你 您 现有 当天 共 共有 一共 总共 相关 以 于 之一
+    哪里 举行 举办 召开 成立 进行 开展 情况 内容 方面 时候 时间 地点 期间 如何 变化
+    """.split()
+)
+_YEARISH = re.compile(r"\d+(?:\.\d+)?")
+_COUNTER = "个家所名位人项支次年天条座件届期种类"
+_COUNT_Q = re.compile(rf"(?<!哪)(?:多少|几)[{_COUNTER}]?")
+_PUNCT = set("，,。．.？?！!；;：:、（）()“”\"'‘’《》【】[] \n")
+# Verbs between a counted noun and its question word: “高职院校有几所”.
+_COUNT_LINK = frozenset("有 是 共有 现有 共 一共 总共 达 为 约 大约".split())
+
+# Who did what: “由谁主持” must be answered from a sentence that says 主持, not 主办.
+# Each asked verb → the spellings that state it (签订 is often written 签定 or 签署).
+ROLE_VERBS: dict[str, tuple[str, ...]] = {
+    "主持": ("主持",), "主办": ("主办",), "承办": ("承办",), "协办": ("协办",),
+    "牵头": ("牵头",), "指导": ("指导",), "出席": ("出席",), "致辞": ("致辞", "讲话"),
+    "发言": ("发言",), "揭牌": ("揭牌",), "组建": ("组建",),
+    "签署": ("签署", "签订", "签定", "签约"), "签订": ("签订", "签定", "签署", "签约"),
+    "签定": ("签定", "签订", "签署", "签约"),
+}
+_WHEN_Q = re.compile(r"何时|什么时候|哪天|哪一天|哪日|何日|几月|几号|哪年|哪一年|什么时间|何年")
+_YES_NO_Q = re.compile(r"是否|是不是|有没有|能否|可否|吗[？?]?$")
+_DATE_WORD = re.compile(
+    r"\d{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]{1,4}[年月日号]|[上下]午|当天|今年|去年"
+)
+
+OFFICE_TITLES = ("副校长", "校长", "副院长", "院长", "党委书记", "书记", "副局长", "局长",
+                 "厅长", "副主任", "主任", "理事长", "副理事长", "会长", "董事长", "总经理",
+                 "秘书长", "主席", "部长", "市长", "区长", "县长")
+INSTITUTION_SUFFIXES = ("学院", "大学", "学校", "中专", "中学", "技校", "职校", "公司", "集团",
+                        "局", "厅", "协会", "学会", "政府", "委员会", "研究院", "医院", "银行")
+_OFFICE_Q = re.compile(
+    r"(?P<org>[\u4e00-\u9fff]{2,30}?(?:" + "|".join(INSTITUTION_SUFFIXES) + r"))的?"
+    r"(?P<title>" + "|".join(OFFICE_TITLES) + r")(?:是谁|是哪位|叫什么|姓什么|为谁)"
+)
+_CLAUSE_BREAK = re.compile(r"[，,。；;：:！!？?\n]")
+
+
+class Constraint(NamedTuple):
+    """Something specific the answer must be about.
+
+    ``alternatives``: at least one must occur. ``where``: ``"context"`` when the cited
+    chunk or the article's title/lead may state it instead of the cited sentence
+    (numbers, years, places: “2023年哈尔滨市…” is often only in the title), ``"cited"``
+    when the cited sentence itself must hold it.
+    """
+
+    label: str
+    alternatives: list[str]
+    where: Literal["context", "cited"]
+
+
+def _converter(config: str) -> Any:
+    from agent.ingest.cleaning import _converter as conv
+
+    return conv(config)
+
+
+def simplified(text: str) -> str:
+    """Simplified, half-width form (same length) used for every lexical comparison."""
+    from agent.ingest.cleaning import search_form
+
+    return search_form(text)
+
+
+def question_script(question: str) -> str:
+    """``traditional`` or ``simplified`` (mixed/unknown count as simplified)."""
+    from agent.ingest.cleaning import detect_script
+
+    return "traditional" if detect_script(question) == "traditional" else "simplified"
+
+
+def to_script(text: str, script: str) -> str:
+    """Convert ``text`` to the question's script with OpenCC (s2t / t2s)."""
+    if not text:
+        return text
+    return str(_converter("s2t" if script == "traditional" else "t2s").convert(text))
+
+
+@cache
+def _pseg() -> Any:
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return pseg
+
+
+def content_words(question: str) -> list[str]:
+    """Jieba words of the simplified question minus question/function words (order kept)."""
+    from agent.index.lexical import tokenize
+
+    out: list[str] = []
+    for w in tokenize(simplified(question)):
+        if w in STOPWORDS or w in out:
+            continue
+        if len(w) < 2 and not w.isdigit():
+            continue
+        out.append(w)
+    return out
+
+
+def word_weight(word: str) -> float:
+    return float(min(len(word), 4))
+
+
+def coverage(words: Sequence[str], search_text: str) -> float:
+    """Length-weighted share of ``words`` occurring in ``search_text``."""
+    total = sum(word_weight(w) for w in words)
+    if not total:
+        return 0.0
+    return sum(word_weight(w) for w in words if w in search_text) / total
+
+
+def question_numbers(question: str) -> list[str]:
+    """Arabic numbers (years included) written in the question."""
+    return list(dict.fromkeys(_YEARISH.findall(simplified(question))))
+
+
+def _is_noun(word: str, flag: str) -> bool:
+    return (len(word) >= 2 and flag.startswith(("n", "vn", "j", "l"))
+            and word not in STOPWORDS)
+
+
+def _positions(q: str, pairs: list[tuple[str, str]]) -> list[int]:
+    out: list[int] = []
+    pos = 0
+    for w, _f in pairs:
+        start = q.find(w, pos)
+        out.append(start if start >= 0 else pos)
+        pos = out[-1] + len(w)
+    return out
+
+
+def _counted_nouns(q: str, pairs: list[tuple[str, str]], m: re.Match[str]) -> list[str]:
+    """The nouns counted by one 多少/几: after it (“多少名在校生”), or, when nothing
+    follows, before it across 有/是 (“高职院校有几所”)."""
+    starts = _positions(q, pairs)
+    after: list[str] = []
+    for (w, f), start in zip(pairs, starts, strict=True):
+        if start < m.end():
+            continue
+        if w in _PUNCT or (f.startswith(("v", "p", "u", "x", "r")) and f != "vn"):
+            break
+        if _is_noun(w, f):
+            after.append(w)
+    if after:
+        return after
+    rest = [w for (w, _f), start in zip(pairs, starts, strict=True) if start >= m.end()]
+    if rest and rest[0] not in _PUNCT:
+        return []  # “有多少人参加”: the counter itself (人) is what is counted
+    before: list[str] = []
+    i = max((i for i, s in enumerate(starts) if s < m.start()), default=-1)
+    if i >= 0 and pairs[i][1].startswith("v") and len(pairs[i][0]) >= 2 \
+            and pairs[i][0] not in _COUNT_LINK and pairs[i][0] not in STOPWORDS:
+        return [pairs[i][0]]  # the counted action: “招生多少人”, “占地多少平方公里”
+    while i >= 0 and pairs[i][0] in _COUNT_LINK:
+        i -= 1
+    while i >= 0 and _is_noun(*pairs[i]):
+        before.insert(0, pairs[i][0])
+        i -= 1
+    return before
+
+
+def question_constraints(question: str) -> list[Constraint]:
+    """Specific things the answer must be about (see :class:`Constraint`).
+
+    * every number / year written in the question;
+    * place names (jieba ``ns``) of two or more characters;
+    * the thing counted by 多少/几 (at least one of its nouns must appear:
+      “多少名在校生” needs 在校生, “高职院校有几所” needs 高职/院校), or the action
+      counted (“招生多少人” needs 招生);
+    * the noun asked by 什么 (“以什么为主题” needs 主题).
+    """
+    q = simplified(question)
+    out = [Constraint(n, [n], "context") for n in question_numbers(q)]
+    pairs = [(w, f) for w, f in _pseg().lcut(q)]
+    for w, f in pairs:
+        if f == "ns" and len(w) >= 2 and not any(w in c.alternatives for c in out):
+            out.append(Constraint(w, [w], "context"))
+    for m in _COUNT_Q.finditer(q):
+        phrase = _counted_nouns(q, pairs, m)
+        if phrase:
+            out.append(Constraint("".join(phrase), phrase, "cited"))
+    focus = _what_focus(pairs)
+    if focus and not any(focus in c.alternatives for c in out):
+        out.append(Constraint(focus, [focus], "cited"))
+    return out
+
+
+def _what_focus(pairs: list[tuple[str, str]]) -> str | None:
+    """The noun asked about by 什么: “X是什么” / “以什么为X” / “什么X” → X."""
+    words = [w for w, _ in pairs]
+    flags = [f for _, f in pairs]
+    for i, w in enumerate(words):
+        if w != "什么":
+            continue
+        cand: list[int] = []
+        if i >= 2 and words[i - 1] == "是":
+            cand.append(i - 2)
+        if i + 2 < len(words) and words[i + 1] == "为":
+            cand.append(i + 2)
+        if i + 1 < len(words):
+            cand.append(i + 1)
+        for j in cand:
+            if len(words[j]) >= 2 and flags[j].startswith("n") and words[j] not in STOPWORDS:
+                return words[j]
+    return None
+
+
+def asked_units(question: str) -> list[str]:
+    """Units of the quantities asked by 多少/几, normalised like :mod:`agent.text.numbers`
+    (“几所” → 所, “多少名” → persons, “多少平方公里” → 平方公里); ``[]`` when the
+    question does not ask a count or asks one without a unit (“多少资金”)."""
+    from agent.text.numbers import unit_at
+
+    q = simplified(question)
+    out: list[str] = []
+    for m in re.finditer(r"(?<!哪)(?:多少|几)", q):
+        unit = unit_at(q, m.end())
+        if unit and unit not in out:
+            out.append(unit)
+    return out
+
+
+def quotes_have_unit(quotes: Sequence[str], units: Sequence[str]) -> bool:
+    """Whether the quotes state a quantity in one of ``units`` (true when none asked)."""
+    if not units:
+        return True
+    from agent.text.numbers import find_quantities
+
+    return any(q.unit in units for text in quotes for q in find_quantities(text))
+
+
+def question_roles(question: str) -> tuple[str, ...]:
+    """Role verbs the question asks about (“由谁主持” → 主持)."""
+    q = simplified(question)
+    return tuple(v for v in ROLE_VERBS if v in q)
+
+
+def mentions_role(text: str, role: str) -> bool:
+    """Whether ``text`` states ``role`` in any of its spellings (签订 ≈ 签定)."""
+    form = simplified(text)
+    return any(v in form for v in ROLE_VERBS.get(role, (role,)))
+
+
+def quotes_mention_role(quotes: Sequence[str], roles: Sequence[str]) -> bool:
+    return any(mentions_role(q, r) for q in quotes for r in roles)
+
+
+def asked_office(question: str) -> tuple[str, str] | None:
+    """``(organisation, title)`` of “X的校长是谁”-style questions, else None."""
+    m = _OFFICE_Q.search(simplified(question))
+    if m is None:
+        return None
+    org = re.sub(r"^(?:请问|那么|那)", "", m.group("org"))
+    return (org, m.group("title"))
+
+
+def office_stated(org: str, title: str, quotes: Sequence[str]) -> bool:
+    """Whether a quote ties ``title`` to ``org``.
+
+    The clause leading up to the title (“浙江工业职业技术学院校长毛建卫”) must name the
+    organisation (aliases expanded: 哈职院 = 哈尔滨职业技术学院); a clause naming no
+    institution at all falls back to the whole quote. Another institution's office
+    holder (the common wrong answer of a small model) is therefore rejected.
+    """
+    from agent.extract.aliases import tables
+
+    t = tables()
+    want = t.expand(org)
+    for quote in quotes:
+        text = t.expand(simplified(quote))
+        for m in re.finditer(re.escape(title), text):
+            breaks = [b.end() for b in _CLAUSE_BREAK.finditer(text, 0, m.start())]
+            clause = text[(breaks[-1] if breaks else 0):m.start()]
+            if want in clause:
+                return True
+            if not any(s in clause for s in INSTITUTION_SUFFIXES) and want in text:
+                return True
+    return False
+
+
+def asks_when(question: str) -> bool:
+    return _WHEN_Q.search(simplified(question)) is not None
+
+
+def has_date(text: str) -> bool:
+    return _DATE_WORD.search(simplified(text)) is not None
+
+
+def novel_chars(answer: str, question: str) -> int:
+    """How many distinct CJK characters of ``answer`` are not in ``question`` (a number
+    the question does not contain counts 2): an answer that only restates the question
+    (0) answers nothing."""
+    asked = set(simplified(question))
+    form = simplified(answer)
+    new = {ch for ch in form if "\u4e00" <= ch <= "\u9fff" and ch not in asked}
+    numbers = set(_YEARISH.findall(form)) - set(_YEARISH.findall(simplified(question)))
+    return len(new) + 2 * len(numbers)
+
+
+_SCHOOL_NAMES = ("学院", "大学", "学校", "院校", "中专", "技校", "职校", "中学", "高校")
+_ANSWER_TYPES: dict[str, tuple[str, ...]] = {
+    **{w: _SCHOOL_NAMES for w in _SCHOOL_NAMES},
+    "部门": ("局", "厅", "部", "委", "办", "部门", "中心", "政府"),
+    "企业": ("公司", "集团", "企业", "厂"), "公司": ("公司", "集团", "企业", "厂"),
+}
+_NAMED_HEADS = ("联盟", "联合体", "共同体", "集团", "学会", "协会", "委员会")
+
+
+def answer_type(question: str) -> tuple[str, tuple[str, ...]] | None:
+    """For “哪所院校/哪个学会/哪个…联合体”: the head noun asked and the name endings an
+    answer must contain (哪所院校 → 学院/大学/学校…); None for other questions and for
+    vague heads (单位, 地方)."""
+    pairs = [(w, f) for w, f in _pseg().lcut(simplified(question))]
+    for i, (w, _f) in enumerate(pairs):
+        if not w.startswith("哪") or w in ("哪里", "哪儿"):
+            continue
+        j = i + 1
+        while j < len(pairs) and pairs[j][1][:1] in ("m", "q", "u") and len(pairs[j][0]) <= 2:
+            j += 1  # 两个, 所
+        head = None
+        while j < len(pairs) and pairs[j][1][:1] in ("n", "j") and pairs[j][0] not in _PUNCT:
+            head = pairs[j][0]
+            j += 1
+        if head is None:
+            return None
+        if head in _ANSWER_TYPES:
+            return head, _ANSWER_TYPES[head]
+        if head.endswith(_NAMED_HEADS) or head.endswith(INSTITUTION_SUFFIXES):
+            return head, (head,)
+        return None
+    return None
+
+
+UNIT_LABELS = {"persons": "人数", "person-times": "人次", "CNY": "金额", "USD": "金额"}
+"""How a normalised unit is named in a refusal (“资料中没有‘在校生、人数’”)."""
+
+
+class QuestionSpec:
+    """Everything code checks about an answer to one question (built once per question).
+
+    :meth:`unmet` lists what a cited text fails to show; it is used twice: to reject an
+    answer whose citations do not hold what was asked, and to pick the sentences of a
+    focused second attempt (:mod:`agent.qa.focus`).
+    """
+
+    def __init__(self, question: str) -> None:
+        self.question = simplified(question)
+        self.words = content_words(question)
+        self.constraints = question_constraints(question)
+        self.roles = question_roles(question)
+        self.units = [u for u in asked_units(question) if u != "个"]  # 个: any counter
+        self.office = asked_office(question)
+        self.when = asks_when(question)
+        self.answer_type = answer_type(question)
+        self.yes_no = _YES_NO_Q.search(self.question) is not None
+
+    @property
+    def specific(self) -> bool:
+        """Whether the question names something a single sentence must show."""
+        return bool(self.roles or self.units or self.office or self.when
+                    or any(c.where == "cited" for c in self.constraints))
+
+    def unmet(self, cited: str, context: str, quotes: Sequence[str],
+              answer: str | None = None, *, any_role: bool = False) -> list[str]:
+        """Labels of the question's requirements that are not met.
+
+        ``cited``: the full sentences around the quotes; ``context``: their chunks plus
+        the title and first sentences of the cited article(s); ``quotes``: the verbatim
+        quotes; ``answer``: the answer text (None when checking a candidate sentence).
+        ``any_role``: one of several asked roles suffices (a candidate sentence for a
+        two-part question).
+        """
+        cited_form = simplified(cited)
+        context_form = simplified(context)
+        out: list[str] = []
+        for c in self.constraints:
+            hay = cited_form + ("\n" + context_form if c.where == "context" else "")
+            if not any(a in hay for a in c.alternatives):
+                out.append(c.label)
+        if self.roles:
+            found = [r for r in self.roles if mentions_role(cited_form, r)]
+            if not found or (not any_role and len(found) < len(self.roles)):
+                out.extend(r for r in self.roles if r not in found)
+        if self.units and not quotes_have_unit(quotes, self.units):
+            out.append("/".join(UNIT_LABELS.get(u, u) for u in self.units))
+        if self.office and not office_stated(*self.office, quotes):
+            out.append(f"{self.office[0]}的{self.office[1]}")
+        if self.when and not has_date(answer if answer is not None else cited_form):
+            out.append("时间")
+        if (answer is not None and self.answer_type
+                and not any(t in simplified(answer) for t in self.answer_type[1])):
+            out.append(f"{self.answer_type[0]}的名称")
+        if answer is not None and not self.yes_no and novel_chars(answer, self.question) < 2:
+            out.append("问题之外的信息")
+        return out
+
+
+def counted_binding(spec: QuestionSpec, text: str) -> bool:
+    """Whether ``text`` writes a counted phrase of the question right next to a quantity
+    in the asked unit (“高职院校7所”, “组建9个职教集团”): the strongest sign that a
+    sentence states the asked count rather than a neighbouring one (“3所高职获批…”)."""
+    if not spec.units and not any(c.where == "cited" for c in spec.constraints):
+        return False
+    from agent.text.numbers import find_quantities
+
+    form = simplified(text)
+    labels = [c.label for c in spec.constraints if c.where == "cited" and len(c.label) >= 2]
+    for q in find_quantities(form):
+        if spec.units and q.unit not in spec.units:
+            continue
+        around = form[max(0, q.start - len(max(labels, key=len, default="")) - 2):q.end + 12]
+        if any(label in around for label in labels):
+            return True
+    return False

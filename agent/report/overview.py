@@ -1,0 +1,77 @@
+"""LLM-written executive summary, grounded in the merged items and checked by code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationInfo, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from agent.extract.schemas import MergedItems
+
+MAX_ITEMS_PER_KIND = 12
+
+
+class SentenceDraft(BaseModel):
+    text: str = Field(max_length=120)
+    refs: list[str] = Field(max_length=4, description='引用的条目编号，如 ["A1","E2"]')
+
+
+class OverviewDraft(BaseModel):
+    sentences: list[SentenceDraft] = Field(default_factory=list, max_length=4)
+
+
+def item_lines(merged: MergedItems) -> dict[str, str]:
+    """``{"E1": "…", "A1": "…", "T1": "…"}``: the labels the report uses for merged items."""
+    lines: dict[str, str] = {}
+    for i, e in enumerate(merged.events[:MAX_ITEMS_PER_KIND]):
+        lines[f"E{i + 1}"] = f"{e.name}（{e.event_type}，{e.date or '日期未写明'}）"
+    for i, a in enumerate(merged.alliances[:MAX_ITEMS_PER_KIND]):
+        lead = f"；牵头：{a.lead}" if a.lead else ""
+        lines[f"A{i + 1}"] = f"{a.name}（{a.kind}{lead}）"
+    for i, t in enumerate(merged.targets[:MAX_ITEMS_PER_KIND]):
+        year = f"，到{t.deadline_year}年" if t.deadline_year else ""
+        lines[f"T{i + 1}"] = f"{t.metric} {t.amount_text}{year}"
+    return lines
+
+
+class VerifiedOverview(OverviewDraft):
+    dropped: SkipJsonSchema[int] = 0
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> VerifiedOverview:
+        from agent.text.numbers import unsupported_numbers
+
+        lines: dict[str, str] | None = (info.context or {}).get("items")
+        if lines is None:
+            return self
+        kept: list[SentenceDraft] = []
+        for s in self.sentences:
+            refs = [r.strip().upper() for r in s.refs if r.strip().upper() in lines]
+            if any(k.text == s.text for k in kept):  # small models repeat themselves
+                continue
+            if refs and not unsupported_numbers(s.text, [lines[r] for r in refs]):
+                kept.append(SentenceDraft(text=s.text, refs=refs))
+        self.dropped += len(self.sentences) - len(kept)
+        self.sentences = kept
+        return self
+
+
+def write_overview(llm: Any, merged: MergedItems) -> list[tuple[str, list[str]]]:
+    """Sentences with refs like ``alliance:1``; unsupported sentences are dropped."""
+    from agent.core.prompts import load_prompt
+
+    lines = item_lines(merged)
+    if not lines:
+        return []
+    prompt = load_prompt("overview")
+    items = "\n".join(f"{k} {v}" for k, v in lines.items())
+    draft = llm.structured(
+        VerifiedOverview,
+        prompt.render(items=items),
+        prompt=prompt,
+        max_tokens=500,
+        validation_context={"items": lines},
+    )
+    kinds = {"E": "event", "A": "alliance", "T": "target"}
+    return [(s.text, [f"{kinds[r[0]]}:{r[1:]}" for r in s.refs]) for s in draft.sentences]
