@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from agent.cli import main
 from click.testing import CliRunner
 
+from agent.cli import main
 from agent.core.config import load_settings
 from agent.index.store import Store
 from agent.ingest.pipeline import ingest

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from agent.cli import main
 from click.testing import CliRunner
 
+from agent.cli import main
 from agent.cli.evaluation import metric_rows
 from agent.evaluation import runner
 from agent.evaluation.gate import load_thresholds

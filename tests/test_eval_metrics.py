@@ -34,12 +34,11 @@ from agent.evaluation.metrics import (
     all_items,
     answer_is_correct,
     bigram_jaccard,
-    dates_compatible,
+    date_correct,
     fact_present,
     hit_at_k,
     name_score,
     reciprocal_rank,
-    to_simplified,
 )
 from agent.extract.schemas import (
     Alliance,
@@ -52,6 +51,7 @@ from agent.extract.schemas import (
     MergedItems,
     Target,
 )
+from agent.text.normalize import to_simplified
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -216,14 +216,14 @@ def test_similarity_helpers() -> None:
     assert 2.0 < name_score(["技工教育联盟"], ["中原经济区技工教育联盟"]) < 3.0
 
 
-def test_dates_compatible() -> None:
-    assert dates_compatible("2023-06-12", "2023-06-12")
-    assert dates_compatible("--06-12", "2023-06-12")  # year omitted by the source
-    assert dates_compatible("2023-05-11", "2023")
-    assert not dates_compatible("2024-06-12", "2023-06-12")
-    assert not dates_compatible("2023-06", "2023-06-12")
-    assert not dates_compatible(None, "2023")
-    assert not dates_compatible("June", "2023")
+def test_date_correct() -> None:
+    assert date_correct("2023-06-12", "2023-06-12")
+    assert date_correct("--06-12", "2023-06-12")  # year omitted by the source
+    assert date_correct("2023-05-11", "2023")
+    assert not date_correct("2024-06-12", "2023-06-12")
+    assert not date_correct("2023-06", "2023-06-12")
+    assert not date_correct(None, "2023")
+    assert not date_correct("June", "2023")
 
 
 # --------------------------------------------------------------------------- extraction

@@ -13,7 +13,6 @@ from agent.extract.merge import (
     JACCARD_MERGE,
     MIN_CONTAINED_CHARS,
     bigram_jaccard,
-    dates_compatible,
     dedupe_within,
     merge_items,
     resolve,
@@ -269,6 +268,8 @@ def test_events_different_years_in_name_not_merged() -> None:
 
 
 def test_dates_compatible() -> None:
+    from agent.text.dates import compatible as dates_compatible
+
     assert dates_compatible("2023-06-12", "--06-12")
     assert dates_compatible("2023-06", "2023-06-12")
     assert dates_compatible(None, "2023")

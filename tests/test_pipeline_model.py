@@ -117,8 +117,9 @@ def test_warm_cache_rerun_makes_no_model_call(seeded_store: Store, first_run: An
 
 
 def test_report_on_seeds(seeded_store: Store, first_run: Any, tmp_path: Path) -> None:
-    from agent.cli import main
     from click.testing import CliRunner
+
+    from agent.cli import main
 
     env = {"AGENT_CACHE_DIR": str(seeded_store.settings.cache_dir),
            "AGENT_GGUF": str(seeded_store.settings.gguf)}

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from agent.cli import main
 from click.testing import CliRunner
 
+from agent.cli import main
 from agent.core.config import Settings, load_settings
 from agent.core.errors import ModelError, StoreError
 from agent.extract.schemas import Answer

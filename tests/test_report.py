@@ -11,10 +11,11 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from agent.core.files import TMP_SUFFIX
 from agent.extract.schemas import Event, Evidence
 from agent.report import ReportData, parse_ref, render_html, render_markdown, write_report
-from agent.report.model import document_items, item_name, item_year, parse_date
-from agent.report.writer import TMP_PREFIX
+from agent.report.model import document_items, item_name, item_year
+from agent.text.dates import parse_iso as parse_date
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "report_fixture.json"
@@ -344,7 +345,7 @@ def test_atomic_writer_leaves_no_temp_files(
     data: ReportData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_report(data, tmp_path, {"json", "md", "html"})
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(TMP_PREFIX)]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(TMP_SUFFIX)]
     before = (tmp_path / "report.md").read_text(encoding="utf-8")
 
     def interrupted(_fd: int) -> None:

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from agent.cli import main
 from click.testing import CliRunner
 
+from agent.cli import main
 from agent.core.config import load_settings
 from agent.index.retrieval import search
 from agent.index.store import Store

@@ -101,7 +101,9 @@ def test_failure_during_rename_removes_temp(
     def fail(*_: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(weights.os, "replace", fail)
+    from agent.core import files
+
+    monkeypatch.setattr(files.os, "replace", fail)
     with pytest.raises(OSError):
         assemble(dest, spec)
     assert not dest.exists() and _leftovers(tmp_path) == []

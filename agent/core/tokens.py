@@ -13,13 +13,13 @@ import gzip
 import hashlib
 import importlib.util
 import os
-import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.core.errors import AgentError
+from agent.core.files import write_bytes_atomic
 
 if TYPE_CHECKING:
     import tiktoken
@@ -69,19 +69,6 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def ensure_tiktoken_cache(cache_dir: Path) -> Path:
     """Unpack the bundled BPE files into ``cache_dir/"tiktoken"`` and select that cache.
 
@@ -111,7 +98,7 @@ def ensure_tiktoken_cache(cache_dir: Path) -> Path:
                     raise TokenizerError(
                         f"bundled tokenizer file {src} has sha256 {actual}, expected {expected}"
                     )
-                _write_atomic(target, data)
+                write_bytes_atomic(target, data)
             _ensured.add(target_dir)
         os.environ["TIKTOKEN_CACHE_DIR"] = str(target_dir)
     return target_dir

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from agent.evaluation.stats import percentile
+
 DATASETS = {"cmrc2018": "cmrc2018/dev_sample300.jsonl", "drcd": "drcd/dev_sample300.jsonl"}
 METHODS = ("dense", "lexical", "hybrid")
 
@@ -24,11 +26,6 @@ METHODS = ("dense", "lexical", "hybrid")
 def _load(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def build_store(
@@ -115,7 +112,7 @@ def evaluate(
         "hit@5": hit5 / n,
         "mrr": rr / n,
         "p50_ms": statistics.median(latencies),
-        "p95_ms": _percentile(latencies, 0.95),
+        "p95_ms": percentile(latencies, 0.95),
     }
 
 
@@ -172,7 +169,7 @@ def run_retrieval_bench(
             "chunks": n_chunks,
             "build_s": seconds,
             "p50_ms": statistics.median(latencies),
-            "p95_ms": _percentile(latencies, 0.95),
+            "p95_ms": percentile(latencies, 0.95),
         }
         echo(
             f"scale: {n_chunks} chunks, hybrid query p50 {results['scale']['p50_ms']:.1f} ms, "

@@ -9,14 +9,21 @@ corpus directory (``seeds/`` for the bundled gold).
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from agent.core.errors import InputError
 from agent.extract.schemas import AllianceKind
+from agent.text.dates import parse_iso
 
 #: A name, or a list of alternative surface forms of the same name.
 NameAlternatives = str | list[str]
@@ -24,28 +31,18 @@ NameAlternatives = str | list[str]
 KeyFact = str | list[str]
 
 
-def parse_partial_date(text: str) -> tuple[int | None, int | None, int | None] | None:
-    """``2023-06-12`` / ``2023-06`` / ``2023`` / ``--06-12`` / ``--06`` → (y, m, d)."""
-    parts: tuple[int | None, int | None, int | None]
-    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text.strip())
-    if m:
-        y, mo, d = int(m[1]), m[2], m[3]
-        parts = (y, int(mo) if mo else None, int(d) if d else None)
-    else:
-        m = re.fullmatch(r"--(\d{1,2})(?:-(\d{1,2}))?", text.strip())
-        if not m:
-            return None
-        parts = (None, int(m[1]), int(m[2]) if m[2] else None)
-    _, mo_i, d_i = parts
-    if mo_i is not None and not 1 <= mo_i <= 12:
-        return None
-    if d_i is not None and not 1 <= d_i <= 31:
-        return None
-    return parts
-
-
 class GoldError(InputError):
     """A gold file is missing, malformed or inconsistent with the corpus."""
+
+
+def _partial_iso(value: str | None) -> str | None:
+    if value is not None and parse_iso(value) is None:
+        raise ValueError(f"not an ISO / partial date: {value!r}")
+    return value
+
+
+#: ``2023-06-12``, ``2023-06``, ``2023``, ``--11-10`` (year unknown) or None.
+PartialISODate = Annotated[str | None, AfterValidator(_partial_iso)]
 
 
 class _Gold(BaseModel):
@@ -56,21 +53,18 @@ class GoldEvent(_Gold):
     name: str
     aliases: list[str] = Field(default_factory=list)
     event_type: str
-    date: str | None = Field(default=None, description="ISO or partial: 2023-06-12, 2023, --11-10")
+    date: PartialISODate = None
+    date_inferred: bool = Field(
+        default=False, description="the year is not in the text: taken from the publication date"
+    )
     date_text: str | None = None
+    document: str | None = Field(default=None, description="发布文件: the title, without 《》")
     location: str | None = None
     organizers: list[NameAlternatives] = Field(default_factory=list)
     hosts: list[NameAlternatives] = Field(default_factory=list)
     evidence: list[str] = Field(min_length=1)
     minor: bool = False
     note: str | None = None
-
-    @field_validator("date")
-    @classmethod
-    def _check_date(cls, value: str | None) -> str | None:
-        if value is not None and parse_partial_date(value) is None:
-            raise ValueError(f"not an ISO / partial date: {value!r}")
-        return value
 
 
 class GoldAlliance(_Gold):
@@ -79,22 +73,18 @@ class GoldAlliance(_Gold):
     kind: AllianceKind
     lead: str | None = None
     lead_aliases: list[str] = Field(default_factory=list)
+    co_leads: list[NameAlternatives] = Field(default_factory=list)
     members: list[NameAlternatives] = Field(default_factory=list)
-    founded: str | None = Field(default=None, description="ISO or partial date")
+    founded: PartialISODate = None
+    founded_inferred: bool = False
     evidence: list[str] = Field(min_length=1)
     minor: bool = False
     note: str | None = None
 
-    @field_validator("founded")
-    @classmethod
-    def _check_founded(cls, value: str | None) -> str | None:
-        if value is not None and parse_partial_date(value) is None:
-            raise ValueError(f"not an ISO / partial date: {value!r}")
-        return value
-
 
 class GoldTarget(_Gold):
     description: str
+    metric: str | None = Field(default=None, description="the thing counted, a noun phrase")
     value: float
     unit: str | None = Field(
         default=None, description="CNY, 人, 人次, or a counter char: 所/家/个…"
@@ -116,7 +106,10 @@ class GoldDocument(_Gold):
     file: str
     script: Literal["simplified", "traditional", "mixed"]
     title: str = ""
-    published: str | None = None
+    published: PartialISODate = None
+    relevant: bool = Field(
+        default=True, description="false: the topic is mentioned only in passing (no items)"
+    )
     notes: str | None = None
     events: list[GoldEvent] = Field(default_factory=list)
     alliances: list[GoldAlliance] = Field(default_factory=list)
@@ -149,6 +142,11 @@ class ExtractionGold(_Gold):
         raise KeyError(file)
 
 
+QuestionKind = Literal[
+    "person", "organisation", "place", "date", "number", "list", "reason", "role", "other"
+]
+
+
 class QAItem(_Gold):
     id: str
     question: str
@@ -157,6 +155,10 @@ class QAItem(_Gold):
     key_facts: list[KeyFact] = Field(default_factory=list)
     documents: list[str] = Field(default_factory=list)
     answerable: bool
+    kind: QuestionKind | None = Field(default=None, description="what the question asks for")
+    trap: Literal["absent", "other_year", "other_entity"] | None = Field(
+        default=None, description="unanswerable: why a careless answer would be wrong"
+    )
     note: str | None = None
 
     @model_validator(mode="after")

@@ -17,7 +17,6 @@ Matching rules (documented in ``evals/README.md``):
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,9 +34,11 @@ from agent.evaluation.gold import (
     NameAlternatives,
     QAGold,
     QAItem,
-    parse_partial_date,
 )
 from agent.extract.schemas import Alliance, Answer, Citation, DocumentExtraction, Event, Target
+from agent.text.dates import parse_iso
+from agent.text.normalize import fold as normalise_text
+from agent.text.similarity import bigram_jaccard
 
 #: Character-bigram Jaccard needed for a fuzzy name match.
 BIGRAM_JACCARD_THRESHOLD = 0.6
@@ -82,30 +83,7 @@ UNIT_EQUIVALENTS: dict[str, str] = {
     "个": "个",
 }
 
-_PINYIN_GLUE = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿ]{1,8}\)")
-
-
-@lru_cache(maxsize=1)
-def _t2s() -> Any:
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-@lru_cache(maxsize=65536)
-def to_simplified(text: str) -> str:
-    return str(_t2s().convert(text))
-
-
 # --------------------------------------------------------------------------- normalisation
-
-
-def normalise_text(text: str) -> str:
-    """Form used for key-fact search: NFKC, pinyin glue removed, t2s, lower, no whitespace."""
-    s = unicodedata.normalize("NFKC", text)
-    s = _PINYIN_GLUE.sub("", s)
-    s = to_simplified(s).lower()
-    return "".join(ch for ch in s if not ch.isspace())
 
 
 @lru_cache(maxsize=65536)
@@ -146,20 +124,6 @@ DocKey = Callable[[str], str]
 
 
 # --------------------------------------------------------------------------- similarity
-
-
-def char_bigrams(text: str) -> set[str]:
-    if len(text) < 2:
-        return {text} if text else set()
-    return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
-def bigram_jaccard(a: str, b: str) -> float:
-    """Character-bigram Jaccard of two already-normalised strings."""
-    x, y = char_bigrams(a), char_bigrams(b)
-    if not x or not y:
-        return 0.0
-    return len(x & y) / len(x | y)
 
 
 def name_score(
@@ -211,7 +175,7 @@ def alternatives_recall(predicted: Sequence[str], gold: Sequence[NameAlternative
 # --------------------------------------------------------------------------- dates
 
 
-def dates_compatible(predicted: str | None, gold: str | None) -> bool:
+def date_correct(predicted: str | None, gold: str | None) -> bool:
     """A predicted date is correct when no component contradicts the gold date and it
     states at least the month/day the gold states (a missing year is tolerated, since
     many sources omit it)."""
@@ -219,7 +183,7 @@ def dates_compatible(predicted: str | None, gold: str | None) -> bool:
         return True
     if predicted is None:
         return False
-    p, g = parse_partial_date(predicted), parse_partial_date(gold)
+    p, g = parse_iso(predicted), parse_iso(gold)
     if p is None or g is None:
         return False
     for i, (pv, gv) in enumerate(zip(p, g, strict=True)):
@@ -454,7 +418,7 @@ def _score_fields_event(report: ExtractionReport, pred: Event, gold: GoldEvent) 
         float(normalise_name(pred.event_type) == normalise_name(gold.event_type))
     )
     if gold.date is not None:
-        report.field("event.date").add(float(dates_compatible(pred.date, gold.date)))
+        report.field("event.date").add(float(date_correct(pred.date, gold.date)))
     if gold.location is not None:
         ok = pred.location is not None and names_match(pred.location, gold.location)
         report.field("event.location").add(float(ok))
@@ -474,7 +438,7 @@ def _score_fields_alliance(report: ExtractionReport, pred: Alliance, gold: GoldA
     if gold.members:
         report.field("alliance.members_recall").add(alternatives_recall(pred.members, gold.members))
     if gold.founded is not None:
-        report.field("alliance.founded").add(float(dates_compatible(pred.founded, gold.founded)))
+        report.field("alliance.founded").add(float(date_correct(pred.founded, gold.founded)))
 
 
 def _score_fields_target(report: ExtractionReport, pred: Target, gold: GoldTarget) -> None:

@@ -56,6 +56,8 @@ from agent.evaluation.metrics import (
     hit_at_k,
     retrieval_metrics,
 )
+from agent.evaluation.stats import percentile
+from agent.llm.base import ChatModel
 
 if TYPE_CHECKING:
     from agent.core.config import Settings
@@ -221,17 +223,6 @@ def eval_store_dir(settings: Settings, corpus: Path) -> Path:
     resolved = corpus.resolve()
     digest = hashlib.sha256(str(resolved).encode("utf-8")).hexdigest()[:12]
     return Path(settings.cache_dir) / "eval-store" / f"{resolved.name or 'root'}-{digest}"
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile (``q`` in [0, 1]); NaN for no values."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    pos = q * (len(ordered) - 1)
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
 def usage_delta(after: Mapping[str, Any],
@@ -466,7 +457,7 @@ def _stored_for(store: Store, paths: Mapping[str, Path]) -> list[Any]:
     return [found[f] for f in paths]
 
 
-def run_extraction(store: Store, llm: Any, gold: ExtractionGold, corpus: Path,
+def run_extraction(store: Store, llm: ChatModel, gold: ExtractionGold, corpus: Path,
                    echo: Echo) -> tuple[dict[str, float], dict[str, Any], SummaryRun]:
     from agent.extract.summarize import summarize
 
@@ -491,7 +482,7 @@ def run_extraction(store: Store, llm: Any, gold: ExtractionGold, corpus: Path,
     return metrics, details, run
 
 
-def run_qa(store: Store, llm: Any, gold: QAGold, echo: Echo, *,
+def run_qa(store: Store, llm: ChatModel, gold: QAGold, echo: Echo, *,
            k: int | None = None) -> tuple[dict[str, float], dict[str, Any]]:
     from agent.core.errors import ModelError, ModelUnavailableError
     from agent.qa.answer import answer_question

@@ -26,16 +26,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from agent.extract.evidence import normalise_for_match
+from agent.text.normalize import normalise_for_match, strip_pinyin_glue
 
 ENV_VAR = "AGENT_ALIASES"
 
-_PINYIN_GLUE = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüê]{1,7}[)）]")
-
-
 def _key(text: str) -> str:
     """Normalise a table entry or a name: t2s, NFKC, lowercase, no whitespace/punctuation."""
-    return normalise_for_match(_PINYIN_GLUE.sub("", text), drop_punct=True)[0]
+    return normalise_for_match(strip_pinyin_glue(text), drop_punct=True)[0]
 
 
 def _replacer(table: dict[str, str]) -> re.Pattern[str] | None:

@@ -24,13 +24,11 @@ present, in order, contiguously (or contiguously within each ``…``-separated p
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_left
-from functools import lru_cache
-from typing import Any
 
 from agent.extract.schemas import Evidence
 from agent.ingest.documents import Document
+from agent.text.normalize import normalise_for_match, strip_pinyin_glue
 
 MIN_QUOTE_CHARS = 4
 """Quotes (and ellipsis parts) shorter than this many normalised chars are rejected."""
@@ -38,70 +36,7 @@ MIN_QUOTE_CHARS = 4
 MAX_ELLIPSIS_GAP = 300
 """Most cleaned characters allowed between two consecutive ``…``-separated parts."""
 
-KEPT_PUNCT = frozenset(".%‰")
-"""Punctuation kept even with ``drop_punct=True``: dropping it would change numbers."""
-
-_FOLD = {
-    "“": '"', "”": '"', "„": '"', "‟": '"', "「": '"', "」": '"', "『": '"', "』": '"',
-    "﹁": '"', "﹂": '"', "﹃": '"', "﹄": '"', "〝": '"', "〞": '"', "″": '"',
-    "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'",
-    "—": "-", "–": "-", "―": "-", "‐": "-", "‑": "-", "‒": "-", "−": "-", "─": "-",
-    "～": "~", "〜": "~",
-    "【": "[", "】": "]", "〔": "(", "〕": ")",
-    "・": "·", "•": "·",
-}
-
 _ELLIPSIS = re.compile(r"…+|⋯+|\.{3,}|。{3,}|·{3,}")
-_PINYIN_GLUE = re.compile(r"[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüê]{1,7}[)）]")
-
-
-@lru_cache(maxsize=1)
-def _t2s() -> Any:
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-@lru_cache(maxsize=65536)
-def _norm_char(ch: str, drop_punct: bool) -> str:
-    if ch.isascii():
-        if ch.isspace():
-            return ""
-        if drop_punct and not ch.isalnum() and ch not in KEPT_PUNCT:
-            return ""
-        return ch.lower()
-    if unicodedata.category(ch) == "Cf":  # zero-width space, BOM, joiners
-        return ""
-    conv = _t2s().convert(ch)
-    if len(conv) != 1:
-        conv = ch
-    out: list[str] = []
-    for c in unicodedata.normalize("NFKC", conv).lower():
-        c = _FOLD.get(c, c)
-        if c.isspace() or unicodedata.category(c) == "Cf":
-            continue
-        if drop_punct and unicodedata.category(c)[0] in "PS" and c not in KEPT_PUNCT:
-            continue
-        out.append(c)
-    return "".join(out)
-
-
-def normalise_for_match(s: str, *, drop_punct: bool = False) -> tuple[str, list[int]]:
-    """Normalise ``s`` for matching; returns ``(normalised, index_map)``.
-
-    ``index_map[i]`` is the index in ``s`` of the character that produced normalised
-    character ``i`` (one input char can yield zero or several normalised chars).
-    With ``drop_punct`` punctuation and symbols are removed too (except
-    :data:`KEPT_PUNCT`), so ``，`` vs ``、`` or missing quotation marks do not matter.
-    """
-    parts: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(s):
-        n = _norm_char(ch, drop_punct)
-        if n:
-            parts.append(n)
-            index.extend([i] * len(n))
-    return "".join(parts), index
 
 
 # --------------------------------------------------------------------------- document forms
@@ -168,7 +103,7 @@ def _locate_clean(
 ) -> tuple[int, int] | None:
     """Cleaned-text range matched by ``quote``, trying stricter forms first."""
     candidates = [quote]
-    stripped = _PINYIN_GLUE.sub("", quote)
+    stripped = strip_pinyin_glue(quote)
     if stripped != quote:
         candidates.append(stripped)
     for drop_punct in (False, True):
@@ -267,7 +202,7 @@ def _evidence_clean_text(doc: Document, evidence: Evidence) -> str:
         b = doc.cleaned_index(evidence.end)
         if a < b:
             return doc.text[a:b]
-    return _PINYIN_GLUE.sub("", evidence.quote)
+    return strip_pinyin_glue(evidence.quote)
 
 
 def span_contains(doc: Document, evidence: Evidence, needle: str) -> bool:

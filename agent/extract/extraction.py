@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import ValidationInfo, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from agent import lexicon
 from agent.core import interrupt
 from agent.extract.evidence import locate_quote, range_evidence
 from agent.extract.schemas import (
@@ -40,62 +41,28 @@ from agent.extract.schemas import (
 )
 from agent.ingest.chunking import split_sentences
 from agent.ingest.documents import Document
+from agent.llm.base import ChatModel
 
-ALLIANCE_WORDS = (
-    "联盟",
-    "共同体",
-    "联合体",
-    "协同体",
-    "连合体",
-    "集团",
-    "定约",
-    "协议",
-    "契约",
-    "产业学院",
-)
-EVENT_WORDS = (
-    "举行",
-    "举办",
-    "召开",
-    "开幕",
-    "闭幕",
-    "启动",
-    "揭牌",
-    "签署",
-    "签订",
-    "签约",
-    "成立大会",
-    "大会",
-    "仪式",
-    "活动周",
-    "论坛",
-    "大赛",
-    "发布会",
-    "交流会",
-    "培训会",
-)
-KIND_BY_SUFFIX = (
-    ("职教集团", "职教集团"),
-    ("教育集团", "职教集团"),
-    ("集团", "职教集团"),
-    ("联合体", "联合体"),
-    ("连合体", "联合体"),
-    ("共同体", "共同体"),
-    ("协同体", "共同体"),
-    ("联盟", "联盟"),
-    ("定约", "联盟"),
-    ("协议", "协议"),
-    ("契约", "协议"),
-    ("产业学院", "学院"),
-    ("工业学院", "学院"),
+# Word lists live in agent/lexicon/extraction.toml; patterns are built from them in file order.
+
+
+def _alt(key: str) -> str:
+    """The words of ``extraction.toml`` ``key`` as a regex alternation, in file order."""
+    return "|".join(lexicon.words("extraction", key))
+
+
+ALLIANCE_WORDS = lexicon.words("extraction", "alliances.words")
+EVENT_WORDS = lexicon.words("extraction", "events.words")
+KIND_BY_SUFFIX: tuple[tuple[str, str], ...] = tuple(
+    lexicon.table("extraction", "alliances.kind_by_suffix").items()
 )
 SHARED_SUFFIX = re.compile(
-    r"(产教融合|产教统一|产教)?(共同体|联合体|协同体|连合体|联盟|集团|产业学院|工业学院)$"
+    rf"({_alt('alliances.shared_suffix_prefixes')})?({_alt('alliances.shared_suffixes')})$"
 )
-GOAL_CUES = ("到20", "至20", "将", "力争", "计划", "预计", "目标")
+GOAL_CUES = lexicon.words("extraction", "targets.goal_cues")
 CLAUSE_BREAKS = "，,；;。！？!?\n"
 # Quantities that describe time spans or calendar positions are not indicators.
-NON_TARGET_UNITS = frozenset({"年", "月", "日", "天", "小时", "分钟", "届", "次会议", "版", "期"})
+NON_TARGET_UNITS = frozenset(lexicon.words("extraction", "targets.non_target_units"))
 
 
 @dataclass(frozen=True)
@@ -280,61 +247,16 @@ def _names(values: list[str]) -> list[str]:
     return out
 
 
-LEAD_RE = re.compile(r"(?:由|分别由|分別由)?([^，,。；;“”\s]{2,60}?)(?:牵头|牽頭)")
-ORG_NOISE = (
-    "主办",
-    "承办",
-    "指导",
-    "表示",
-    "指出",
-    "秘书长",
-    "主任",
-    "局长",
-    "书记",
-    "处长",
-    "院长",
-    "校长",
-    "理事长",
-    "委员",
+LEAD_RE = re.compile(
+    rf"(?:{_alt('organisations.lead_prefixes')})?([^，,。；;“”\s]{{2,60}}?)"
+    rf"(?:{_alt('organisations.lead_verbs')})"
 )
-ORG_SUFFIXES = (
-    "学院",
-    "大学",
-    "学校",
-    "中学",
-    "公司",
-    "集团",
-    "局",
-    "厅",
-    "部",
-    "委",
-    "会",
-    "中心",
-    "研究院",
-    "院",
-    "所",
-    "协会",
-    "学会",
-    "政府",
-    "办",
-    "市",
-    "区",
-    "县",
-    "省",
-    "社",
-    "园",
-    "基地",
-    "企业",
-    "银行",
-    "医院",
-    "工坊",
-    "站",
-)
+# Everything up to the last lead prefix or guidance word is cut from a lead.
+_LEAD_CUT = rf"^.*({_alt('organisations.lead_prefixes')}|{_alt('organisations.guidance_words')})"
+ORG_NOISE = lexicon.words("extraction", "organisations.noise")
+ORG_SUFFIXES = lexicon.words("extraction", "organisations.suffixes")
 # Leading words before a name that belong to the sentence, not the name.
-NAME_VERBS = re.compile(
-    r"^.*?(签署了|签订了|签署|签订|签定|成立了|组建了|成立|组建|建立|共建|打造|"
-    r"加入|揭牌|为)"
-)
+NAME_VERBS = re.compile(rf"^.*?({_alt('alliances.name_lead_verbs')})")
 GENERIC_HEAD = re.compile(r"^[0-9一二三四五六七八九十两几多各该本首批个個]*$")
 
 
@@ -362,11 +284,14 @@ def clean_alliance_name(name: str) -> str:
     return name.strip("“”\"'《》 ")
 
 
+_AGREEMENT_END = rf"({_alt('alliances.agreement_suffixes')})$"
+
+
 def is_alliance_name(name: str) -> bool:
     from agent.ingest.cleaning import search_form
 
     simple = search_form(name)
-    m = SHARED_SUFFIX.search(simple) or re.search(r"(协议|契约|定约)$", simple)
+    m = SHARED_SUFFIX.search(simple) or re.search(_AGREEMENT_END, simple)
     if not m:
         return False
     head = simple[: m.start()]
@@ -434,7 +359,7 @@ def code_lead(doc: Document, window: Window, name: str, evidence: Evidence) -> s
             lead = leads[0]
         else:
             continue
-        lead = re.sub(r"^.*(由|分别由|分別由|指导|指導)", "", lead)
+        lead = re.sub(_LEAD_CUT, "", lead)
         if len(lead) >= 2:
             return full_name(lead)
     return None
@@ -442,17 +367,21 @@ def code_lead(doc: Document, window: Window, name: str, evidence: Evidence) -> s
 
 # The suffix must end the name: “产业联盟学院”, “联盟成员”, “联盟章程” continue it.
 ALLIANCE_SUFFIX = (
-    r"(?:产教融合共同体|共同体|联合体|协同体|连合体|联盟|职教集团|教育集团|集团|协议|契约|定约|产业学院)"
-    r"(?!学院|成员|理事|专家|章程|委员|秘书|工作|徽标|第|单位|企业|建设)"
+    rf"(?:{_alt('alliances.name_suffixes')})"
+    rf"(?!{_alt('alliances.suffix_continuations')})"
+)
+# Establishing verbs that may take 了 (成立了?|组建了?|…).
+_ESTABLISH_LE = "|".join(
+    f"{verb}了?" for verb in lexicon.words("extraction", "alliances.establish_verbs_le")
 )
 ESTABLISH = re.compile(
-    r"(?:成立了?|组建了?|建立了?|签署了?|签订了?|签定|共建|设立|创建|组建|加入|建设|修设|组修)"
+    rf"(?:{_ESTABLISH_LE}|{_alt('alliances.establish_verbs')})"
     r"(?P<name>[^，,。；;：:（）()“][^，,。；;：:（）()]{1,39}?" + ALLIANCE_SUFFIX + ")"
 )
 FOLLOWING = re.compile(
     r"^[、和及与](?P<name>[^，,。；;：:（）()、和及与]{2,40}?" + ALLIANCE_SUFFIX + ")"
 )
-ESTABLISH_VERB = re.compile(r"(成立了?|组建了?|建立了?|签署了?|签订了?|共建|设立|创建)")
+ESTABLISH_VERB = re.compile(rf"({_ESTABLISH_LE}|{_alt('alliances.list_verbs')})")
 
 
 def split_coordinated(name: str) -> list[str]:
@@ -578,25 +507,8 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
     )
 
 
-EVENT_NOUNS = (
-    "会",
-    "仪式",
-    "典礼",
-    "活动周",
-    "赛",
-    "论坛",
-    "签约",
-    "签署",
-    "揭牌",
-    "成立",
-    "启动",
-    "开幕",
-    "闭幕",
-    "发布",
-    "展演",
-    "展览",
-    "节",
-)
+EVENT_NOUNS = lexicon.words("extraction", "events.nouns")
+REPORTING_VERBS = lexicon.words("extraction", "events.reporting_verbs")
 
 
 def is_event_name(name: str) -> bool:
@@ -605,7 +517,7 @@ def is_event_name(name: str) -> bool:
     from agent.text.numbers import parse_date
 
     simple = search_form(name.strip())
-    if any(w in simple for w in ("表示", "指出", "强调", "介绍")):
+    if any(w in simple for w in REPORTING_VERBS):
         return False
     if parse_date(simple) and len(re.sub(r"[\d年月日上下午晚]", "", simple)) < 3:
         return False
@@ -618,10 +530,8 @@ def _clause(text: str, start: int, end: int) -> tuple[int, int]:
     return left, min(rights, default=len(text))
 
 
-METRIC_VERBS = re.compile(
-    r"(建成|修成|建设|设立|打造|培育|教育|组建|开设|新设|吸纳|达到|达|共有|现有|有|"
-    r"增长至|增至|投入|引进|带动|成立|涵盖|包括|推广|解决|组建)$"
-)
+METRIC_VERBS = re.compile(rf"({_alt('targets.metric_verbs')})$")
+_METRIC_LEADING = rf"^({_alt('targets.metric_leading_words')})"
 
 
 def _metric(clause: str, raw: str) -> str:
@@ -629,7 +539,7 @@ def _metric(clause: str, raw: str) -> str:
     when the amount closes the clause, the words before it (“吸纳院校50余所”)."""
     before, _, after = clause.partition(raw)
     after = re.split(r"[、，,和及与]", after)[0].strip(" ：:")
-    before = re.sub(r"^(共|累计|现有|已|共计|全市|其中|目前)", "", before.strip())
+    before = re.sub(_METRIC_LEADING, "", before.strip())
     if len(after) >= 2 and (not before or METRIC_VERBS.search(before)):
         return after[:20]
     if METRIC_VERBS.search(before) and len(before) > 4:
@@ -707,28 +617,21 @@ def fold_agreements(alliances: list[Alliance]) -> list[Alliance]:
     return kept
 
 
-EVENT_SUFFIX = (
-    r"(?:成立大会|预备会议|推进会|交流会|培训会|座谈会|研讨会|发布会|对话会|大会|会议|启动仪式|仪式"
-    r"|论坛|大赛|活动周)"
-)
+EVENT_SUFFIX = rf"(?:{_alt('events.name_suffixes')})"
 EVENT_NAME = r"[^，,。；;：:（）()“”]{2,40}?" + EVENT_SUFFIX
+# Held-verbs before a name may take 了 (召开了?|举行了?|举办了?).
+_HELD_LE = "|".join(f"{verb}了?" for verb in lexicon.words("extraction", "events.held_verbs"))
 HELD = re.compile(
-    r"(?:召开了?|举行了?|举办了?|开展)(?P<name>" + EVENT_NAME + ")"
+    rf"(?:{_HELD_LE}|{_alt('events.held_verbs_before_name')})(?P<name>" + EVENT_NAME + ")"
     r"(?P<more>(?:[和、及与]" + EVENT_NAME + ")*)"
 )
 HELD_AT = re.compile(
-    r"(?P<name>[^，,。；;：:（）()“”]{4,40}?" + EVENT_SUFFIX + r")(?:在|于)[^，,。；;]{2,30}?"
-    r"(?:召开|举行|举办)"
+    r"(?P<name>[^，,。；;：:（）()“”]{4,40}?" + EVENT_SUFFIX + ")"
+    rf"(?:{_alt('events.held_at_prepositions')})[^，,。；;]{{2,30}}?"
+    rf"(?:{_alt('events.held_verbs')})"
 )
-EVENT_TYPES = (
-    ("成立大会", "成立大会"),
-    ("启动仪式", "启动仪式"),
-    ("仪式", "仪式"),
-    ("大赛", "比赛"),
-    ("活动周", "活动周"),
-    ("论坛", "会议"),
-    ("会议", "会议"),
-    ("会", "会议"),
+EVENT_TYPES: tuple[tuple[str, str], ...] = tuple(
+    lexicon.table("extraction", "events.types").items()
 )
 
 
@@ -781,7 +684,7 @@ class ExtractionStats:
 
 
 def _windows_of_kind(
-    llm: Any,
+    llm: ChatModel,
     doc: Document,
     settings: Any,
     stats: ExtractionStats,
@@ -813,7 +716,7 @@ def _windows_of_kind(
 
 
 def extract_document(
-    llm: Any, doc: Document, settings: Any, stats: ExtractionStats | None = None
+    llm: ChatModel, doc: Document, settings: Any, stats: ExtractionStats | None = None
 ) -> DocumentExtraction:
     from agent.extract.merge import dedupe_within
 

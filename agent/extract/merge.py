@@ -39,6 +39,8 @@ from typing import TypeVar, cast
 
 from agent.extract.aliases import canonical_name
 from agent.extract.schemas import Alliance, DocumentExtraction, Event, Evidence, MergedItems, Target
+from agent.text.dates import compatible, merge_partial
+from agent.text.similarity import bigram_jaccard
 
 JACCARD_MERGE = 0.8
 """Char-bigram Jaccard of canonical names at or above which two names are merged."""
@@ -82,18 +84,6 @@ Item = TypeVar("Item", Event, Alliance, Target)
 
 
 # --------------------------------------------------------------------------- name rules
-
-
-def _bigrams(s: str) -> set[str]:
-    return {s[i : i + 2] for i in range(len(s) - 1)} if len(s) > 1 else {s}
-
-
-def bigram_jaccard(a: str, b: str) -> float:
-    """Char-bigram Jaccard similarity of two strings (0.0 when either is empty)."""
-    if not a or not b:
-        return 0.0
-    x, y = _bigrams(a), _bigrams(b)
-    return len(x & y) / len(x | y)
 
 
 def _suffix(key: str) -> str:
@@ -172,52 +162,6 @@ def _memo_confirm(confirm: Confirm | None) -> Confirm | None:
 
 
 # --------------------------------------------------------------------------- dates
-
-
-def _date_parts(date: str | None) -> tuple[str | None, str | None, str | None]:
-    """(year, month, day) of an ISO or partial date: 2023-06-12, 2023-06, 2023, --06-12."""
-    if not date:
-        return None, None, None
-    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", date.strip())
-    if m:
-        y, mo, d = m.groups()
-        return y, mo.zfill(2) if mo else None, d.zfill(2) if d else None
-    m = re.fullmatch(r"--(\d{1,2})(?:-(\d{1,2}))?", date.strip())
-    if m:
-        mo, d = m.groups()
-        return None, mo.zfill(2), d.zfill(2) if d else None
-    return None, None, None
-
-
-def dates_compatible(a: str | None, b: str | None) -> bool:
-    """True unless both dates give a year, month or day and those differ."""
-    pa, pb = _date_parts(a), _date_parts(b)
-    if a and b and pa == (None, None, None) and pb == (None, None, None):
-        return a.strip() == b.strip()
-    return all(x is None or y is None or x == y for x, y in zip(pa, pb, strict=True))
-
-
-def _merge_dates(dates: Iterable[str | None]) -> str | None:
-    """Most complete combination of compatible partial dates."""
-    year = month = day = None
-    raw: str | None = None
-    for d in dates:
-        if not d:
-            continue
-        raw = raw or d
-        y, mo, dd = _date_parts(d)
-        year, month, day = year or y, month or mo, day or dd
-    if year and month and day:
-        return f"{year}-{month}-{day}"
-    if year and month:
-        return f"{year}-{month}"
-    if year:
-        return year
-    if month and day:
-        return f"--{month}-{day}"
-    if month:
-        return f"--{month}"
-    return raw
 
 
 # --------------------------------------------------------------------------- field merging
@@ -323,7 +267,7 @@ def _merge_events(items: Sequence[Event]) -> Event:
     return Event(
         name=primary.name,
         event_type=event_type,
-        date=_merge_dates([primary.date, *(it.date for it in items)]),
+        date=merge_partial([primary.date, *(it.date for it in items)]),
         date_text=_longest(it.date_text for it in items),
         location=_longest(it.location for it in items),
         organizers=_union_names(it.organizers for it in items),
@@ -396,7 +340,7 @@ def _matches(item: Item, cluster: list[Item], confirm: Confirm | None) -> bool:
     if isinstance(item, Target):
         return any(isinstance(o, Target) and targets_match(item, o) for o in cluster)
     if isinstance(item, Event):
-        if not all(isinstance(o, Event) and dates_compatible(item.date, o.date) for o in cluster):
+        if not all(isinstance(o, Event) and compatible(item.date, o.date) for o in cluster):
             return False
     return _names_match(item, cluster, confirm)
 

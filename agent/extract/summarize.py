@@ -13,6 +13,7 @@ from agent.core import interrupt
 from agent.core.errors import InputError, ModelError
 from agent.extract.schemas import DocumentExtraction, MergedItems
 from agent.index.store import Store, StoredDocument
+from agent.llm.base import ChatModel
 
 
 @dataclass
@@ -54,7 +55,7 @@ def select_documents(store: Store, paths: Iterable[Path] | None) -> list[StoredD
 
 def summarize(
     store: Store,
-    llm: Any,
+    llm: ChatModel,
     documents: list[StoredDocument],
     *,
     on_document: Callable[[DocumentExtraction], None] | None = None,

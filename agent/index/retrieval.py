@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from agent.index.store import Store, StoredChunk
+from agent.text.normalize import NormalizedText
 
 Mode = Literal["hybrid", "dense", "lexical"]
 CANDIDATES = 50
@@ -40,13 +41,6 @@ class Hit:
         }
 
 
-def query_form(query: str) -> str:
-    """Queries in either script search the simplified form the index holds."""
-    from agent.ingest.cleaning import search_form
-
-    return search_form(query)
-
-
 def dense_search(store: Store, query: str, k: int) -> list[tuple[str, float]]:
     from agent.index.embeddings import embed_texts
 
@@ -60,10 +54,8 @@ def dense_search(store: Store, query: str, k: int) -> list[tuple[str, float]]:
     return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
 
 
-def lexical_search(store: Store, query: str, k: int) -> list[tuple[str, float]]:
-    from agent.index.lexical import tokenize
-
-    return list(store.lexical().search(tokenize(query), k))
+def lexical_search(store: Store, query: NormalizedText, k: int) -> list[tuple[str, float]]:
+    return list(store.lexical().search(query.tokens, k))
 
 
 def fuse(
@@ -87,20 +79,20 @@ def fuse(
 
 def search(
     store: Store,
-    query: str,
+    query: str | NormalizedText,
     k: int = 5,
     mode: Mode = "hybrid",
     dense_weight: float | None = None,
     lexical_weight: float | None = None,
 ) -> list[Hit]:
-    if not query.strip():
+    q = NormalizedText.of(query)
+    if not q.simplified.strip():
         return []
-    q = query_form(query)
     settings = store.settings
     wd = settings.dense_weight if dense_weight is None else dense_weight
     wl = settings.lexical_weight if lexical_weight is None else lexical_weight
     pool = max(k, CANDIDATES)
-    dense = dense_search(store, q, pool) if mode in ("hybrid", "dense") else []
+    dense = dense_search(store, q.simplified, pool) if mode in ("hybrid", "dense") else []
     lexical = lexical_search(store, q, pool) if mode in ("hybrid", "lexical") else []
     ranked: list[tuple[str, float, float | None, float | None]]
     if mode == "dense":

@@ -24,38 +24,8 @@ import numpy as np
 
 from agent.core.config import Settings
 from agent.core.errors import StoreError
+from agent.index.migrations import catalog_migrations
 from agent.ingest.documents import Chunk, Document
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY,
-    path TEXT NOT NULL,
-    title TEXT NOT NULL,
-    published TEXT,
-    script TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    encoding TEXT NOT NULL,
-    chunk_params TEXT NOT NULL,
-    mojibake TEXT NOT NULL,
-    original TEXT NOT NULL,
-    ingested_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS chunks (
-    chunk_id TEXT PRIMARY KEY,
-    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL,
-    clean_start INTEGER NOT NULL,
-    clean_end INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    search_text TEXT NOT NULL,
-    tokens INTEGER NOT NULL,
-    words TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, idx);
-"""
 
 COLLECTION = "chunks"
 
@@ -113,7 +83,7 @@ class Store:
             self.db = sqlite3.connect(self.root / "catalog.sqlite", timeout=60)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.executescript(SCHEMA)
+            catalog_migrations.apply(self.db)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open store at {self.root}: {exc}") from exc
         self._collection: Any = None

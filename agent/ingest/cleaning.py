@@ -15,26 +15,25 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
-import opencc
-
 from agent.core.errors import InputError
-from agent.ingest.documents import Document, Script, Span
+from agent.ingest.documents import Document, Span
 from agent.ingest.loading import read_text
+from agent.text.normalize import (
+    CJK_CLASS,
+    CJK_RE,
+    PINYIN_GLUE,
+    TONES,
+    Script,
+    detect_script,
+    is_cjk,
+    search_form,
+)
 
 DEFAULT_MAX_BYTES = 25 * 2**20
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RE = re.compile(f"[{_CJK}]")
-_TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
-_PINYIN_LETTERS = f"a-zA-Zü{_TONES}"
-PINYIN_RE = re.compile(
-    rf"[\(（](?=[^\)）]*[{_TONES}])"
-    rf"([{_PINYIN_LETTERS}]+(?:[ '’][{_PINYIN_LETTERS}]+)*)[\)）]"
-)
 _MAX_PINYIN_LEN = 40
 
 _SENTENCE_END = "。！？!?"
@@ -59,7 +58,7 @@ _COUNTER_RE = re.compile(
     r"點擊量|点击率|访问量|訪問量|浏览量|瀏覽量|阅读|閱讀|浏览|瀏覽|点击|點擊)"
     r"\s*[:：]?\s*[\d,，.万萬wW+]*\s*次?$"
 )
-_SECTION_RE = re.compile(rf"^[{_CJK}]{{2,8}}\s*[A-Za-z][A-Za-z &]{{1,24}}$")
+_SECTION_RE = re.compile(rf"^[{CJK_CLASS}]{{2,8}}\s*[A-Za-z][A-Za-z &]{{1,24}}$")
 _BYLINE_KEY_RE = re.compile(
     r"(日期|发布日期|發布日期|发布时间|發布時間|發佈時間|发布于|發布於|来源|來源|责任编辑|責任編輯|"
     r"编辑|編輯|作者|浏览|瀏覽|点击|點擊|字号|字號|阅读|閱讀)\s*[:：]"
@@ -97,7 +96,7 @@ _WS_INLINE_RUN = re.compile(r"[ \t\u3000\xa0\f\v]{2,}")
 _NEWLINE_RUN = re.compile(r"\n{2,}")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]+")
 
-_MOJIBAKE_NOISE = frozenset("?!_)\ufffd" + _TONES + "ü")
+_MOJIBAKE_NOISE = frozenset("?!_)\ufffd" + TONES + "ü")
 _LATIN1_MOJIBAKE = re.compile(
     r"(?:[\u00c2-\u00ef][\u0080-\u00bf\u0152-\u02dc\u2013-\u203a\u20ac\u2122]{1,2}){2,}"
 )
@@ -195,34 +194,6 @@ def _spam_spans(original: str) -> list[Span]:
     return [Span(m.start(), m.end(), "spam") for m in pattern.finditer(original)]
 
 
-def detect_script(text: str) -> Script:
-    """Traditional / simplified / mixed by how many characters OpenCC would change."""
-    trad = _count_changed(text, _converter("t2s"))
-    simp = _count_changed(text, _converter("s2t"))
-    total = trad + simp
-    if total < 3:
-        return "unknown" if not _CJK_RE.search(text) or total == 0 else _majority(trad, simp)
-    if trad >= 0.8 * total:
-        return "traditional"
-    if simp >= 0.8 * total:
-        return "simplified"
-    return "mixed"
-
-
-def search_form(text: str) -> str:
-    """Simplified, half-width form of ``text`` with exactly the same length."""
-    t2s = _converter("t2s")
-    out: list[str] = []
-    for line in text.split("\n"):
-        converted = t2s.convert(line)
-        if len(converted) != len(line):
-            converted = "".join(_char_t2s(ch) for ch in line)
-        if not unicodedata.is_normalized("NFKC", converted):
-            converted = "".join(_nfkc_char(ch) for ch in converted)
-        out.append(converted)
-    return "\n".join(out)
-
-
 def find_mojibake(original: str) -> list[Span]:
     """Spans (original coordinates) that look like encoding damage."""
     spans = [Span(s, e, "mojibake") for s, e in _question_runs(original)]
@@ -234,12 +205,8 @@ def find_mojibake(original: str) -> list[Span]:
 # --------------------------------------------------------------------------- pinyin
 
 
-def _is_cjk(ch: str) -> bool:
-    return bool(_CJK_RE.match(ch))
-
-
 def _pinyin_spans(original: str) -> Iterator[Span]:
-    for m in PINYIN_RE.finditer(original):
+    for m in PINYIN_GLUE.finditer(original):
         if len(m.group(1)) <= _MAX_PINYIN_LEN and _pinyin_anchor_ok(original, m.start()):
             yield Span(m.start(), m.end(), "pinyin")
 
@@ -248,7 +215,7 @@ def _pinyin_anchor_ok(original: str, i: int) -> bool:
     if i == 0:
         return False
     prev = original[i - 1]
-    if _is_cjk(prev):
+    if is_cjk(prev):
         return True
     # Inside mojibake the annotated character itself is damaged (``??茖W(xué)``).
     window = original[max(0, i - 4) : i]
@@ -269,7 +236,7 @@ def _split_lines(original: str) -> list[_Line]:
 
 
 def _line_view(raw: str) -> str:
-    return PINYIN_RE.sub("", raw).strip(" \t\u3000\xa0\f\v\u200b\ufeff")
+    return PINYIN_GLUE.sub("", raw).strip(" \t\u3000\xa0\f\v\u200b\ufeff")
 
 
 def _is_body(view: str) -> bool:
@@ -436,7 +403,7 @@ def _extend_noise(text: str, i: int) -> int:
             j += 1
             continue
         k = j
-        while k < n and k - j < 3 and _is_cjk(text[k]):
+        while k < n and k - j < 3 and is_cjk(text[k]):
             k += 1
         if k > j and k < n and _is_noise_after_cjk(text[k]):
             j = k + 1
@@ -452,50 +419,13 @@ def _is_noise_after_cjk(ch: str) -> bool:
 def _mojibake_evidence(run: str) -> bool:
     if "\ufffd" in run or run.count("?") >= 2 or "_" in run or "!" in run:
         return True
-    if any(c in _TONES for c in run) and ")" in run:
+    if any(c in TONES for c in run) and ")" in run:
         return True
-    return any(_is_cjk(a) and b.isascii() and b.isalpha() for a, b in pairwise(run))
-
-
-# --------------------------------------------------------------------------- script / search form
-
-
-@lru_cache(maxsize=2)
-def _converter(config: str) -> opencc.OpenCC:
-    return opencc.OpenCC(config)
-
-
-@lru_cache(maxsize=65536)
-def _char_t2s(ch: str) -> str:
-    out = _converter("t2s").convert(ch)
-    return out if len(out) == 1 else ch
-
-
-@lru_cache(maxsize=65536)
-def _nfkc_char(ch: str) -> str:
-    out = unicodedata.normalize("NFKC", ch)
-    return out if len(out) == 1 else ch
+    return any(is_cjk(a) and b.isascii() and b.isalpha() for a, b in pairwise(run))
 
 
 def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
-
-
-def _count_changed(text: str, conv: opencc.OpenCC) -> int:
-    count = 0
-    for line in text.split("\n"):
-        out = conv.convert(line)
-        if len(out) == len(line):
-            count += sum(1 for a, b in zip(line, out, strict=True) if a != b)
-        else:
-            count += sum(1 for ch in line if _is_cjk(ch) and conv.convert(ch) != ch)
-    return count
-
-
-def _majority(trad: int, simp: int) -> Script:
-    if trad == simp:
-        return "mixed"
-    return "traditional" if trad > simp else "simplified"
 
 
 # --------------------------------------------------------------------------- metadata
@@ -513,7 +443,7 @@ def _title(text: str) -> str:
 
 
 def _substantial(view: str) -> bool:
-    if len(_CJK_RE.findall(view)) < 4:
+    if len(CJK_RE.findall(view)) < 4:
         return False
     if view[0] in "(（[【" and view[-1] in ")）]】" and len(view) <= 20:
         return False  # a caption such as (資料圖)

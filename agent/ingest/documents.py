@@ -9,9 +9,8 @@ in ``original``. Citations are always expressed in original coordinates.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
-Script = Literal["simplified", "traditional", "mixed", "unknown"]
+from agent.text.normalize import Script
 
 
 @dataclass(frozen=True)

@@ -21,32 +21,41 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS responses (
-    key TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    model TEXT NOT NULL,
-    prompt TEXT,
-    value TEXT NOT NULL,
-    created REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS calls (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    ts REAL NOT NULL,
-    command TEXT NOT NULL,
-    model TEXT NOT NULL,
-    prompt_name TEXT,
-    prompt_version TEXT,
-    prompt_tokens INTEGER NOT NULL DEFAULT 0,
-    completion_tokens INTEGER NOT NULL DEFAULT 0,
-    latency_s REAL NOT NULL DEFAULT 0,
-    cost_usd REAL,
-    cache_hit INTEGER NOT NULL DEFAULT 0,
-    attempts INTEGER NOT NULL DEFAULT 1,
-    ok INTEGER NOT NULL DEFAULT 1
-);
-CREATE INDEX IF NOT EXISTS calls_ts ON calls(ts);
-"""
+from agent.core.migrations import Migrations
+
+cache_migrations = Migrations()
+
+
+@cache_migrations
+def m001_initial(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS responses (
+            key TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt TEXT,
+            value TEXT NOT NULL,
+            created REAL NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS calls (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts REAL NOT NULL,
+            command TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_name TEXT,
+            prompt_version TEXT,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            latency_s REAL NOT NULL DEFAULT 0,
+            cost_usd REAL,
+            cache_hit INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 1,
+            ok INTEGER NOT NULL DEFAULT 1
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS calls_ts ON calls(ts)")
 
 GROUP_COLUMNS = ("command", "model", "prompt_name", "prompt_version", "cache_hit", "ok", "day")
 
@@ -116,7 +125,7 @@ class LLMCache:
         self._conn.execute("PRAGMA busy_timeout = 30000")
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA synchronous = NORMAL")
-        self._conn.executescript(SCHEMA)
+        cache_migrations.apply(self._conn)
 
     @classmethod
     def for_cache_dir(cls, cache_dir: Path) -> LLMCache:

@@ -14,6 +14,7 @@ times. Every failure surfaces as one :class:`~agent.core.errors.ModelError` line
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 import time
@@ -424,27 +425,13 @@ class LLM:
             return hit
         t0 = time.monotonic()
         tries = _Attempts()
-        try:
+        with self._failures_recorded(prompt, response_model, tries, t0):
             client = self._sync()
             result, completion = client.chat.completions.create_with_completion(
                 **self._create_args(response_model, messages, validation_context, tries, params)
             )
-        except ModelError:
-            raise
-        except Exception as exc:
-            self._record_failure(prompt, exc, tries, time.monotonic() - t0)
-            raise self._error(exc, response_model) from exc
-        return self._finish(
-            key,
-            prompt,
-            response_model,
-            validation_context,
-            result,
-            completion,
-            tries,
-            messages,
-            time.monotonic() - t0,
-        )
+        return self._finish(key, prompt, response_model, validation_context, result,
+                            completion, tries, messages, time.monotonic() - t0)
 
     async def astructured(
         self,
@@ -463,34 +450,29 @@ class LLM:
         async with self._semaphore():
             t0 = time.monotonic()
             tries = _Attempts()
-            try:
+            with self._failures_recorded(prompt, response_model, tries, t0):
                 client = await self._async()
                 result, completion = await client.chat.completions.create_with_completion(
                     **self._create_args(response_model, messages, validation_context, tries,
                                         params)
                 )
-            except ModelError:
-                raise
-            except Exception as exc:
-                self._record_failure(prompt, exc, tries, time.monotonic() - t0)
-                raise self._error(exc, response_model) from exc
-        return self._finish(
-            key,
-            prompt,
-            response_model,
-            validation_context,
-            result,
-            completion,
-            tries,
-            messages,
-            time.monotonic() - t0,
-        )
+        return self._finish(key, prompt, response_model, validation_context, result,
+                            completion, tries, messages, time.monotonic() - t0)
 
-    def _record_failure(
-        self, prompt: Prompt, exc: BaseException, tries: _Attempts, latency: float
-    ) -> None:
-        attempts = tries.count or getattr(exc, "n_attempts", None) or 1
-        self._record(prompt, usage=tries.usage(), latency_s=latency, attempts=attempts, ok=False)
+    @contextlib.contextmanager
+    def _failures_recorded(self, prompt: Prompt, response_model: type[BaseModel],
+                           tries: _Attempts, t0: float) -> Iterator[None]:
+        """Log a failed call and raise it as a :class:`ModelError` (the one error path of
+        the sync and async calls)."""
+        try:
+            yield
+        except ModelError:
+            raise
+        except Exception as exc:
+            attempts = tries.count or getattr(exc, "n_attempts", None) or 1
+            self._record(prompt, usage=tries.usage(), latency_s=time.monotonic() - t0,
+                         attempts=attempts, ok=False)
+            raise self._error(exc, response_model) from exc
 
     def _finish(
         self,

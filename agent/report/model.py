@@ -23,6 +23,7 @@ Original texts
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -36,6 +37,7 @@ from agent.extract.schemas import (
     MergedItems,
     Target,
 )
+from agent.text import dates
 
 ItemKind = Literal["event", "alliance", "target"]
 Item = Event | Alliance | Target
@@ -46,8 +48,6 @@ PREFIX_KIND: dict[str, ItemKind] = {"E": "event", "A": "alliance", "T": "target"
 _REF_RE = re.compile(r"^\s*(event|alliance|target)\s*[:#]\s*(\d+)\s*$", re.IGNORECASE)
 _LABEL_RE = re.compile(r"^\s*\[?([EAT])(\d+)\]?\s*$")
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_ISO_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
-_YEARLESS_RE = re.compile(r"^--(\d{1,2})(?:-(\d{1,2}))?")
 
 
 class OverviewSentence(BaseModel):
@@ -205,38 +205,15 @@ def item_doc_ids(item: Item) -> list[str]:
     return out
 
 
-def parse_date(value: str | None) -> tuple[int | None, int | None, int | None] | None:
-    """``"2023-06-12"`` -> (2023, 6, 12); ``"2023-06"`` -> (2023, 6, None);
-    ``"--06-12"`` -> (None, 6, 12); anything else -> None."""
-    if not value:
-        return None
-    match = _ISO_RE.match(value.strip())
-    if match:
-        year = int(match.group(1))
-        month = int(match.group(2)) if match.group(2) else None
-        day = int(match.group(3)) if match.group(3) else None
-        return year, month, day
-    match = _YEARLESS_RE.match(value.strip())
-    if match:
-        return None, int(match.group(1)), int(match.group(2)) if match.group(2) else None
-    return None
-
-
 def event_sort_key(event: Event) -> tuple[int, int, int, int]:
     """Dated events first (by date), then month/day-only dates, then undated."""
-    parsed = parse_date(event.date)
-    if parsed is None:
-        return (2, 0, 0, 0)
-    year, month, day = parsed
-    if year is None:
-        return (1, 0, month or 0, day or 0)
-    return (0, year, month or 0, day or 0)
+    return dates.sort_key(event.date)
 
 
 def item_year(item: Item) -> int | None:
     """Year used for filtering: event date, target deadline, alliance founding text."""
     if isinstance(item, Event):
-        parsed = parse_date(item.date)
+        parsed = dates.parse_iso(item.date)
         if parsed and parsed[0] is not None:
             return parsed[0]
         match = _YEAR_RE.search(item.date_text or "")
@@ -260,6 +237,25 @@ def format_value(value: float) -> str:
     if value == int(value) and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:,.6g}" if abs(value) >= 1e6 else f"{value:g}"
+
+
+def join_names(values: Sequence[str], limit: int | None = None) -> str:
+    """``A、B、C``; past ``limit`` names: ``A、B 等5个``."""
+    shown = list(values if limit is None else values[:limit])
+    text = "、".join(shown)
+    if limit is not None and len(values) > limit:
+        text += f" 等{len(values)}个"
+    return text
+
+
+def run_facts(data: ReportData, *, language: str) -> list[str]:
+    """The run line's parts as plain text (each renderer escapes and joins them)."""
+    ok = sum(1 for doc in data.documents if doc.error is None)
+    stamp = data.generated_at.isoformat(timespec="seconds")
+    failed = len(data.failures())
+    if language == "zh":
+        return [f"生成于 {stamp}", f"{ok} 篇文档", f"{failed} 篇失败"]
+    return [f"Generated {stamp}", f"{ok} documents", f"{failed} failed"]
 
 
 def format_usage(usage: dict[str, float]) -> str:

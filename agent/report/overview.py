@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from agent.extract.schemas import MergedItems
+from agent.llm.base import ChatModel
 
 MAX_ITEMS_PER_KIND = 12
 
@@ -57,7 +56,7 @@ class VerifiedOverview(OverviewDraft):
         return self
 
 
-def write_overview(llm: Any, merged: MergedItems) -> list[tuple[str, list[str]]]:
+def write_overview(llm: ChatModel, merged: MergedItems) -> list[tuple[str, list[str]]]:
     """Sentences with refs like ``alliance:1``; unsupported sentences are dropped."""
     from agent.core.prompts import load_prompt
 

@@ -1,27 +1,21 @@
 """Atomic writing of ``report.json`` / ``report.md`` / ``report.html``.
 
-Each file is written to a hidden temporary file in ``out_dir``, flushed and fsynced,
-then moved into place with :func:`os.replace`. Whatever happens in between
-(exception, ``KeyboardInterrupt``) the temporary file is removed, so ``out_dir`` only
+Each file goes through :func:`agent.core.files.write_text_atomic`, so ``out_dir`` only
 ever holds complete reports (an older complete one, or the new one).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from agent.core.files import write_text_atomic
 from agent.report.html import render_html
 from agent.report.markdown import render_markdown
 from agent.report.model import ReportData
 
 FORMATS: dict[str, str] = {"json": "report.json", "md": "report.md", "html": "report.html"}
 _ALIASES = {"markdown": "md", "htm": "html"}
-TMP_PREFIX = ".report-"
-TMP_SUFFIX = ".tmp"
 
 
 def normalise_formats(formats: set[str] | frozenset[str]) -> list[str]:
@@ -33,40 +27,6 @@ def normalise_formats(formats: set[str] | frozenset[str]) -> list[str]:
             raise ValueError(f"unknown report format {fmt!r} (use json, md, html)")
         wanted.add(key)
     return [key for key in FORMATS if key in wanted]
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically: temp file, fsync, ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def write_report(
@@ -95,6 +55,6 @@ def write_report(
     written: dict[str, Path] = {}
     for key in keys:
         path = out_dir / FORMATS[key]
-        atomic_write_text(path, rendered[key])
+        write_text_atomic(path, rendered[key], file_mode=0o644)
         written[key] = path
     return written

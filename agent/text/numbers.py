@@ -35,6 +35,8 @@ from decimal import Decimal, InvalidOperation
 
 import cn2an
 
+from agent import lexicon
+
 __all__ = [
     "POST_QUALIFIERS",
     "PRE_QUALIFIERS",
@@ -65,66 +67,28 @@ class Quantity:
 
 
 # --------------------------------------------------------------------------- tables
+# Word lists and tables live in agent/lexicon/numbers.toml.
 
-# fmt: off
 # Traditional (and full-width) characters → simplified/ASCII, 1:1 so offsets are kept.
-_T2S = str.maketrans(
-    {
-        "萬": "万", "億": "亿", "個": "个", "餘": "余", "兩": "两", "項": "项", "戶": "户",
-        "門": "门", "屆": "届", "場": "场", "臺": "台", "條": "条", "張": "张", "種": "种",
-        "間": "间", "處": "处", "塊": "块", "類": "类", "輪": "轮", "週": "周", "時": "时",
-        "課": "课", "學": "学", "噸": "吨", "畝": "亩", "約": "约", "達": "达", "過": "过",
-        "於": "于", "將": "将", "內": "内", "數": "数", "點": "点", "縣": "县", "區": "区",
-        "歲": "岁", "號": "号", "貳": "贰", "陸": "陆", "幾": "几", "鐘": "钟", "輛": "辆",
-        "隻": "只", "頭": "头", "頃": "顷", "節": "节", "組": "组", "單": "单", "裏": "里",
-        "總": "总", "計": "计", "級": "级", "強": "强", "長": "长", "體": "体",
-        "０": "0", "１": "1", "２": "2", "３": "3", "４": "4", "５": "5", "６": "6",
-        "７": "7", "８": "8", "９": "9", "％": "%", "．": ".", "～": "~", "－": "-",
-        "　": " ", "〜": "~",
-    }
-)
+_T2S = str.maketrans(lexicon.table("numbers", "traditional_to_simplified"))
 
 #: Qualifier before a number → its meaning (output keeps the simplified surface form).
-PRE_QUALIFIERS: dict[str, str] = {
-    "不低于": ">=", "不少于": ">=", "至少": ">=", "起码": ">=", "最少": ">=",
-    "不超过": "<=", "不高于": "<=", "最多": "<=", "不足": "<", "不到": "<",
-    "超过": ">", "突破": ">", "多于": ">", "高于": ">", "超": ">", "逾": ">",
-    "大于": ">",
-    "将近": "~<", "接近": "~<", "近": "~<",
-    "大约": "~", "约为": "~", "约": "~",
-    "多达": "=", "高达": "=", "达到": "=", "达": "=",
-    # only before a bare magnitude (上亿元 = more than 100 million, 过万 = over 10,000)
-    "上": ">", "过": ">",
-}
+PRE_QUALIFIERS: dict[str, str] = dict(lexicon.table("numbers", "pre_qualifiers"))
 #: Qualifier after a number (or after its unit: 400家以上) → meaning.
-POST_QUALIFIERS: dict[str, str] = {
-    "余": ">", "多": ">", "以上": ">=", "以下": "<=", "以内": "<=", "左右": "~", "上下": "~",
-}
-# fmt: on
-_ASSERTIVE = {"达", "达到", "高达", "多达"}
-_BARE_MAG_ONLY = {"上", "过"}
+POST_QUALIFIERS: dict[str, str] = dict(lexicon.table("numbers", "post_qualifiers"))
+_ASSERTIVE = set(lexicon.words("numbers", "assertive_qualifiers"))
+_BARE_MAG_ONLY = set(lexicon.words("numbers", "bare_magnitude_qualifiers"))
 # Long-distance comparatives accepted by parse_amount (不低于正在校生规模两倍).
-_COMPARATIVES = ("不低于", "不少于", "至少", "起码", "不超过", "不高于", "超过", "不足", "不到")
+_COMPARATIVES = lexicon.words("numbers", "comparatives")
 # Words allowed between a qualifier and its number (至少累计1个月).
-_FILLERS = ("累计", "共计", "合计", "总计", "共")
+_FILLERS = lexicon.words("numbers", "fillers")
 
-# fmt: off
 #: Unit surface form (simplified) → normalised unit.  Units not listed keep their form.
-UNIT_MAP: dict[str, str] = {
-    "元": "CNY", "美元": "USD",
-    "人": "persons", "名": "persons", "位": "persons",
-    "人次": "person-times",
-    "个月": "月", "个百分点": "百分点", "平方千米": "平方公里", "大类": "类", "周岁": "岁",
-}
-# fmt: on
-_COUNTERS = (
-    "所 家 个 项 支 次 户 年 天 周 周年 小时 分钟 倍 场 类 门 件 台 套 座 条 篇 期 届 轮 张 种 "
-    "间 处 块 校 节 组 省 市 县 区 部门 岁 枚 辆 架 株 头 只 课时 学时 学分 百分点 "
-    "平方公里 平方米 公里 公顷 亩 吨 %"
-).split()
+UNIT_MAP: dict[str, str] = dict(lexicon.table("numbers", "unit_map"))
+_COUNTERS = list(lexicon.words("numbers", "counters"))
 _UNITS = sorted({*UNIT_MAP, *_COUNTERS}, key=len, reverse=True)
 # Counters too ambiguous after a *Chinese* numeral (一条龙, 一件事).
-_CN_EXCLUDED_UNITS = {"条", "件"}
+_CN_EXCLUDED_UNITS = set(lexicon.words("numbers", "chinese_numeral_excluded_units"))
 
 # --------------------------------------------------------------------------- regexes
 
@@ -134,6 +98,12 @@ _MAG = r"(?:[千万亿]|百(?!分))*"
 _PRE_ALT = "|".join(sorted(PRE_QUALIFIERS, key=len, reverse=True))
 _POST_ALT = "|".join(sorted(POST_QUALIFIERS, key=len, reverse=True))
 _UNIT_ALT = "|".join(re.escape(u) for u in _UNITS)
+_UNIT_QUAL_ALT = "|".join(lexicon.words("numbers", "unit_qualifiers"))
+_YEAR_END_ALT = "|".join(lexicon.words("numbers", "year_end_words"))
+_DEADLINE_PRE_ALT = "|".join(lexicon.words("numbers", "deadline_prepositions"))
+_DEADLINE_POST_ALT = "|".join(lexicon.words("numbers", "deadline_suffixes"))
+_CHANGE_FROM_ALT = "|".join(lexicon.words("numbers", "change_from"))
+_CHANGE_VERB_ALT = "|".join(lexicon.words("numbers", "change_verbs"))
 
 _QTY_RE = re.compile(
     rf"""
@@ -148,7 +118,7 @@ _QTY_RE = re.compile(
     (?P<post>{_POST_ALT})?
     (?P<m3>[万亿]*)
     (?P<unit>(?:{_UNIT_ALT})(?!一体))?
-    (?P<post2>以上|以下|以内|左右|上下)?
+    (?P<post2>{_UNIT_QUAL_ALT})?
     """,
     re.VERBOSE,
 )
@@ -164,7 +134,7 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("md", re.compile(rf"(?P<m>{_MONTH})\s*月\s*(?P<d>{_DAY})\s*[日号]")),
     ("yrange", re.compile(rf"(?P<y>{_YEAR})\s*年?\s*[-–—~至到]\s*(?P<y2>{_YEAR})\s*年")),
-    ("yend", re.compile(rf"(?P<y>{_YEAR})\s*(?:年\s*)?(?:底|末|终|岁末|岁晚|岁尾)")),
+    ("yend", re.compile(rf"(?P<y>{_YEAR})\s*(?:年\s*)?(?:{_YEAR_END_ALT})")),
     ("y", re.compile(rf"(?P<y>{_YEAR})\s*年")),
     ("m", re.compile(rf"(?P<m>{_MONTH})\s*月(?!份?\s*[\d一二三四五六七八九十])")),
     ("d", re.compile(rf"(?P<d>{_DAY})\s*[日号]")),
@@ -173,17 +143,15 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 _YEAR_RANGE_END_RE = re.compile(rf"{_YEAR}\s*年?\s*[-–—~]\s*(?P<y>{_YEAR})\s*年")
 _DEADLINE_RE = re.compile(
-    rf"(?P<pre>截至|截止到|截止|到|至|直至|直到)?\s*(?P<y>{_YEAR})\s*年?\s*"
-    rf"(?P<post>底|末|以前|之前|前(?![一二三四五六七八九十几\d]))?"
+    rf"(?P<pre>{_DEADLINE_PRE_ALT})?\s*(?P<y>{_YEAR})\s*年?\s*"
+    rf"(?P<post>{_DEADLINE_POST_ALT}|前(?![一二三四五六七八九十几\d]))?"
 )
 _ORDINAL_RE = re.compile(rf"第\s*(?P<n>{_AR}|{_CN})")
 _ARABIC_RE = re.compile(r"(?<![\d.])(?:\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
 _MARKER_RE = re.compile(
     r"(?m)^[ \t>*\-]*(?:\d{1,2}[.、)）](?!\d)|[(（]\d{1,2}[)）])|\[\d{1,3}\]|【\d{1,3}】"
 )
-_CHANGE_RE = re.compile(
-    r"(?:由|从)(?P<a>[^，,。；;]{1,20}?)(?:增长|增加|提高|提升|扩大|上升|发展|增至|到|至)"
-)
+_CHANGE_RE = re.compile(rf"(?:{_CHANGE_FROM_ALT})(?P<a>[^，,。；;]{{1,20}}?)(?:{_CHANGE_VERB_ALT})")
 _MASK = "\x00"
 
 
@@ -212,7 +180,7 @@ def _cn_value(s: str) -> Decimal | None:
         return None
 
 
-_MAGNITUDES = {"百": Decimal(100), "千": Decimal(1000), "万": Decimal(10**4), "亿": Decimal(10**8)}
+_MAGNITUDES = {ch: Decimal(v) for ch, v in lexicon.table("numbers", "magnitudes").items()}
 
 
 def _mag(s: str | None) -> Decimal:
