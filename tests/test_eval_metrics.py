@@ -42,15 +42,13 @@ from agent.evaluation.metrics import (
 )
 from agent.extract.schemas import (
     Alliance,
-    Answer,
-    Citation,
-    Claim,
     DocumentExtraction,
     Event,
     Evidence,
     MergedItems,
     Target,
 )
+from agent.qa.schemas import Answer, Citation, Claim
 from agent.text.normalize import to_simplified
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -26,15 +26,13 @@ from agent.evaluation.gold import (
 )
 from agent.extract.schemas import (
     Alliance,
-    Answer,
-    Citation,
-    Claim,
     DocumentExtraction,
     Event,
     Evidence,
     MergedItems,
     Target,
 )
+from agent.qa.schemas import Answer, Citation, Claim
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD_DIR = ROOT / "evals" / "gold"

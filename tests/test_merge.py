@@ -132,8 +132,7 @@ def test_borderline_uses_confirm_hook() -> None:
 def test_same_alliance_twice_in_one_doc() -> None:
     items = [
         alliance("中原经济区技工教育联盟", members=["冀南技师学院"], n_ev=2),
-        alliance("“中原经济区技工教育联盟”", members=["冀南技师学院", "邯郸市人社局"],
-                 purpose="资源共享、优势互补"),
+        alliance("“中原经济区技工教育联盟”", members=["冀南技师学院", "邯郸市人社局"]),
     ]
     out = dedupe_within(items)
     assert len(out) == 1
@@ -141,7 +140,6 @@ def test_same_alliance_twice_in_one_doc() -> None:
     assert merged.name == "中原经济区技工教育联盟"  # source with most evidence
     assert merged.aliases == ["“中原经济区技工教育联盟”"]
     assert merged.members == ["冀南技师学院", "邯郸市人社局"]
-    assert merged.purpose == "资源共享、优势互补"
     assert len(merged.evidence) == 3
     assert merged.doc_ids == ["d1"]
 
@@ -293,7 +291,7 @@ def test_targets_merged_by_value_unit_year_and_metric() -> None:
         target("产教融合型企业", 100, "家", 2025, doc="d1"),
     ])
     d2 = DocumentExtraction(doc_id="d2", path="b.txt", targets=[
-        target("市域产教连合体", 2, "个", 2025, doc="d2", owner="哈尔滨市教育局", status="goal"),
+        target("市域产教连合体", 2, "个", 2025, doc="d2", qualifier="以上", status="goal"),
         target("市域产教联合体数量", 2, "个", 2026, doc="d2"),      # other year
         target("市域产教联合体数量", 3, "个", 2025, doc="d2"),      # other value
         target("省级产教融合型企业", 100, "所", 2025, doc="d2"),    # other unit
@@ -304,7 +302,7 @@ def test_targets_merged_by_value_unit_year_and_metric() -> None:
     first = merged.targets[0]
     assert first.metric == "市域产教联合体数量"
     assert first.doc_ids == ["d1", "d2"]
-    assert first.owner == "哈尔滨市教育局"
+    assert first.qualifier == "以上"
     assert len(first.evidence) == 2
 
 

@@ -18,7 +18,6 @@ from click.testing import CliRunner
 from agent.cli import main
 from agent.core.config import Settings, load_settings
 from agent.core.errors import ModelError, StoreError
-from agent.extract.schemas import Answer
 from agent.index.retrieval import search
 from agent.index.store import Store
 from agent.ingest.pipeline import ingest
@@ -33,6 +32,7 @@ from agent.qa.answer import (
     question_constraints,
     render_sources,
 )
+from agent.qa.schemas import Answer
 
 BASE = "http://llm.test/v1"
 URL = BASE + "/chat/completions"

@@ -1,4 +1,4 @@
-"""Prompt templates stored as ``prompts/<name>.md`` (format: ``prompts/README.md``).
+"""Prompt templates stored as ``agent/prompts/<name>.md`` (format: its ``README.md``).
 
 A file has a front matter header and ``## system`` / ``## user`` sections::
 
@@ -37,7 +37,7 @@ class PromptError(AgentError):
 
 
 def prompts_dir() -> Path:
-    """``AGENT_PROMPTS_DIR`` if set, else ``<repo>/prompts`` next to the package."""
+    """``AGENT_PROMPTS_DIR`` if set, else the package's own ``agent/prompts``."""
     env = os.environ.get("AGENT_PROMPTS_DIR")
     if env:
         return Path(env).expanduser()
@@ -147,7 +147,7 @@ def _load(path: Path, name: str) -> Prompt:
         mtime = path.stat().st_mtime_ns
     except OSError:
         raise PromptError(
-            f"prompt {name!r} not found at {path} (set AGENT_PROMPTS_DIR to the prompts folder)"
+            f"prompt {name!r} not found at {path} (is AGENT_PROMPTS_DIR right?)"
         ) from None
     return _load_cached(path, mtime, name)
 

@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import PurePath
 from typing import Any, Protocol
 
+from agent import lexicon
 from agent.evaluation.gold import (
     ExtractionGold,
     GoldAlliance,
@@ -35,7 +36,8 @@ from agent.evaluation.gold import (
     QAGold,
     QAItem,
 )
-from agent.extract.schemas import Alliance, Answer, Citation, DocumentExtraction, Event, Target
+from agent.extract.schemas import Alliance, DocumentExtraction, Event, Target
+from agent.qa.schemas import Answer, Citation
 from agent.text.dates import parse_iso
 from agent.text.normalize import fold as normalise_text
 from agent.text.similarity import bigram_jaccard
@@ -49,39 +51,17 @@ MIN_CONTAIN_LEN_FIELD = 3
 #: Relative tolerance for target values.
 VALUE_REL_TOL = 1e-6
 
+# Word tables live in agent/lexicon/evaluation.toml (read in file order).
+
 #: Synonyms introduced by the synonym-spinning reprint (seed 001), applied after t2s,
 #: in order (longer patterns first). Applied to both sides, so genuine uses of these
 #: words stay comparable.
-SPUN_SYNONYMS: tuple[tuple[str, str], ...] = (
-    ("连合体", "联合体"),
-    ("协同体", "共同体"),
-    ("举止周", "活动周"),
-    ("改进繁荣", "创新发展"),
-    ("协作契约", "合作协议"),
-    ("定约", "联盟"),
-    ("教化", "教育"),
-    ("统一", "融合"),
-    ("契约", "协议"),
-    ("计谋", "战略"),
-    ("今世", "现代"),
-    ("共修", "共建"),
-    ("当局", "政府"),
+SPUN_SYNONYMS: tuple[tuple[str, str], ...] = tuple(
+    lexicon.table("evaluation", "spun_synonyms").items()
 )
 
 #: Units that denote the same thing (after t2s and lower-casing).
-UNIT_EQUIVALENTS: dict[str, str] = {
-    "元": "CNY",
-    "人民币": "CNY",
-    "人民币元": "CNY",
-    "rmb": "CNY",
-    "cny": "CNY",
-    "名": "人",
-    "位": "人",
-    "人": "人",
-    "persons": "人",  # agent.text.numbers' normalised unit names
-    "person-times": "人次",
-    "个": "个",
-}
+UNIT_EQUIVALENTS: dict[str, str] = dict(lexicon.table("evaluation", "unit_equivalents"))
 
 # --------------------------------------------------------------------------- normalisation
 

@@ -61,9 +61,10 @@ from agent.llm.base import ChatModel
 
 if TYPE_CHECKING:
     from agent.core.config import Settings
-    from agent.extract.schemas import Alliance, Answer, DocumentExtraction, Event, Target
+    from agent.extract.schemas import Alliance, DocumentExtraction, Event, Target
     from agent.extract.summarize import SummaryRun
     from agent.index.store import Store
+    from agent.qa.schemas import Answer
 
 SUITES: tuple[str, ...] = ("extraction", "qa", "retrieval")
 GoldKind = Literal["extraction", "qa"]

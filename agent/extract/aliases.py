@@ -2,13 +2,15 @@
 
 Tables live in ``agent/lexicon/aliases.toml`` (shipped with the package) and can be
 extended/overridden by a TOML file named in the ``AGENT_ALIASES`` environment variable
-(same sections). Sections:
+(same sections, plus ``[noise]``). Sections:
 
 * ``[aliases]`` abbreviation → full name (哈职院 → 哈尔滨职业技术学院);
 * ``[spin]`` reverse mappings of common synonym-spinning substitutions used by reprint
   sites (定约→联盟, 教化→教育, 产教统一→产教融合, 连合体→联合体, 协同体→共同体,
   今世→现代, 修成→建成, 职业教授→职业教育 …);
-* ``[noise] words`` spam words removed from keys (开云);
+* ``[noise] words`` spam words removed from keys (开云); the bundled list is
+  ``spam_words`` of ``agent/lexicon/cleaning.toml`` (cleaning deletes the same words
+  from the text), a user file may add more;
 * ``[prefixes] words`` generic leading verbs stripped from keys (成立, 组建 …).
 
 All of this is used **only for matching** (merge keys); it is never applied to text
@@ -26,9 +28,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from agent import lexicon
 from agent.text.normalize import normalise_for_match, strip_pinyin_glue
 
 ENV_VAR = "AGENT_ALIASES"
+
 
 def _key(text: str) -> str:
     """Normalise a table entry or a name: t2s, NFKC, lowercase, no whitespace/punctuation."""
@@ -88,10 +92,15 @@ def _read_toml(data: dict[str, Any], into: dict[str, Any]) -> None:
 
 
 def load_tables(extra: Path | None = None) -> AliasTables:
-    """Load the bundled tables, then ``extra`` (or ``$AGENT_ALIASES``) on top."""
+    """Load the bundled tables, then ``extra`` (or ``$AGENT_ALIASES``) on top.
+
+    The bundled noise words are the spam words of ``cleaning.toml``.
+    """
     merged: dict[str, Any] = {"aliases": {}, "spin": {}, "noise": [], "prefixes": []}
     bundled = resources.files("agent.lexicon").joinpath("aliases.toml").read_text("utf-8")
     _read_toml(tomllib.loads(bundled), merged)
+    spam = list(lexicon.words("cleaning", "spam_words"))
+    _read_toml({"noise": {"words": spam}}, merged)
     if extra is None and os.environ.get(ENV_VAR):
         extra = Path(os.environ[ENV_VAR]).expanduser()
     if extra is not None:

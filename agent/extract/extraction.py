@@ -501,7 +501,6 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
         location=m.location,
         organizers=_names(m.organizers),
         hosts=_names(m.hosts),
-        summary="",
         evidence=[evidence],
         doc_ids=[doc.doc_id],
     )
@@ -683,36 +682,43 @@ class ExtractionStats:
     input_tokens: int = 0  # tokens of document text sent (tiktoken)
 
 
+@dataclass(frozen=True)
+class ItemKind:
+    """One kind of item the model is asked for: the sentences that may hold it (by
+    ``words``), its prompt, its response model and its output budget."""
+
+    words: tuple[str, ...]
+    prompt_name: str
+    response_model: type[VerifiedAlliances] | type[VerifiedEvents]
+    max_tokens: int
+
+
 def _windows_of_kind(
-    llm: ChatModel,
-    doc: Document,
-    settings: Any,
-    stats: ExtractionStats,
-    *,
-    words: tuple[str, ...],
-    prompt_name: str,
-    response_model: type[VerifiedAlliances] | type[VerifiedEvents],
-    max_tokens: int,
+    llm: ChatModel, doc: Document, settings: Any, stats: ExtractionStats, kind: ItemKind
 ) -> Iterator[tuple[Window, Any]]:
-    """One verified model call per window of sentences that mention ``words``."""
+    """One verified model call per window of sentences that mention ``kind.words``."""
     from agent.core.prompts import fence, load_prompt
     from agent.core.tokens import count_tokens
 
-    prompt = load_prompt(prompt_name)
-    spans = pick_sentences(doc, _has(words))
+    prompt = load_prompt(kind.prompt_name)
+    spans = pick_sentences(doc, _has(kind.words))
     for window in pack_windows(doc, spans, window_budget(settings), count_tokens):
         interrupt.check()
         verifier = MentionVerifier(doc, window, reasks_left=min(1, settings.max_retries))
         found = llm.structured(
-            response_model,
+            kind.response_model,
             prompt.render(document=fence(window.text)),
             prompt=prompt,
-            max_tokens=max_tokens,
+            max_tokens=kind.max_tokens,
             validation_context={"verifier": verifier},
         )
         stats.windows += 1
         stats.input_tokens += window.tokens
         yield window, found
+
+
+ALLIANCES = ItemKind(ALLIANCE_WORDS, "extract_alliances", VerifiedAlliances, max_tokens=600)
+EVENTS = ItemKind(EVENT_WORDS, "extract_events", VerifiedEvents, max_tokens=700)
 
 
 def extract_document(
@@ -723,16 +729,7 @@ def extract_document(
     stats = stats or ExtractionStats()
     dropped = 0
     alliances: list[Alliance] = []
-    for window, found in _windows_of_kind(
-        llm,
-        doc,
-        settings,
-        stats,
-        words=ALLIANCE_WORDS,
-        prompt_name="extract_alliances",
-        response_model=VerifiedAlliances,
-        max_tokens=600,
-    ):
+    for window, found in _windows_of_kind(llm, doc, settings, stats, ALLIANCES):
         dropped += found.dropped
         mentions = list(found.alliances)
         for m in found.alliances:  # the model may still lump a 、-list into one name
@@ -742,16 +739,7 @@ def extract_document(
         mentions += code_alliance_mentions(doc, window)
         alliances += [a for m in mentions if (a := finalise_alliance(doc, window, m))]
     events: list[Event] = []
-    for window, found in _windows_of_kind(
-        llm,
-        doc,
-        settings,
-        stats,
-        words=EVENT_WORDS,
-        prompt_name="extract_events",
-        response_model=VerifiedEvents,
-        max_tokens=700,
-    ):
+    for window, found in _windows_of_kind(llm, doc, settings, stats, EVENTS):
         dropped += found.dropped
         mentions_e = [*found.events, *code_event_mentions(doc, window)]
         events += [e for m in mentions_e if (e := finalise_event(doc, window, m))]

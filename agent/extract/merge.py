@@ -35,8 +35,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
+from agent import lexicon
 from agent.extract.aliases import canonical_name
 from agent.extract.schemas import Alliance, DocumentExtraction, Event, Evidence, MergedItems, Target
 from agent.text.dates import compatible, merge_partial
@@ -57,21 +58,8 @@ MIN_DISTINCTIVE_CHARS = 2
 METRIC_JACCARD = 0.5
 """Bigram Jaccard of canonical metrics at or above which targets count as the same."""
 
-GENERIC_TERMS: tuple[str, ...] = (
-    "产教融合", "产教融汇", "科教融汇", "职普融通", "职业教育", "技工教育", "校企合作",
-    "协同创新", "人才培养", "高质量", "共同体", "联合体", "活动周", "示范区",
-    "职教", "产教", "教育", "融合", "合作", "协同", "创新", "发展", "战略", "市域",
-    "行业", "区域", "现代", "示范", "共育", "共建", "联盟", "集团", "协议", "框架",
-    "中心", "学院", "基地", "平台", "技工", "职业", "技能", "大会", "会议", "仪式",
-    "启动", "成立", "国家级", "省级", "市级", "的", "与", "和", "及",
-)
-
-KIND_SUFFIXES: tuple[str, ...] = (
-    "联盟", "共同体", "联合体", "集团", "协议", "学院", "大学", "学校", "中心", "基地",
-    "平台", "委员会", "协会", "学会", "研究院", "园区", "产业园", "先导区", "示范区",
-    "大会", "会议", "论坛", "仪式", "活动周", "比赛", "大赛", "竞赛", "签约", "揭牌",
-    "启动会", "推进会", "座谈会", "研讨会", "发布会", "培训班",
-)
+GENERIC_TERMS = lexicon.words("merge", "generic_terms")
+KIND_SUFFIXES = lexicon.words("merge", "kind_suffixes")
 
 _NUMERALS = re.compile(r"[0-9一二三四五六七八九十百千万零〇两]")
 _KIND_SUFFIXES_SORTED = sorted(KIND_SUFFIXES, key=len, reverse=True)
@@ -249,11 +237,17 @@ def _merge_alliances(items: Sequence[Alliance]) -> Alliance:
         members=_union_names(it.members for it in items),
         lead=lead,
         founded=_longest(it.founded for it in items),
-        purpose=_longest(it.purpose for it in items),
-        evidence=_union_evidence(it.evidence for it in items),
-        doc_ids=_union_strings(_doc_ids(it) for it in items),
-        aliases=_surface_names(items, primary.name),
+        **_provenance(items, primary.name),
     )
+
+
+def _provenance(items: Sequence[Event] | Sequence[Alliance], name: str) -> dict[str, Any]:
+    """Evidence, documents and other surface names of a merged event or alliance."""
+    return {
+        "evidence": _union_evidence(it.evidence for it in items),
+        "doc_ids": _union_strings(_doc_ids(it) for it in items),
+        "aliases": _surface_names(items, name),
+    }
 
 
 def _merge_events(items: Sequence[Event]) -> Event:
@@ -272,11 +266,7 @@ def _merge_events(items: Sequence[Event]) -> Event:
         location=_longest(it.location for it in items),
         organizers=_union_names(it.organizers for it in items),
         hosts=_union_names(it.hosts for it in items),
-        participants=_union_names(it.participants for it in items),
-        summary=_longest(it.summary for it in items) or "",
-        evidence=_union_evidence(it.evidence for it in items),
-        doc_ids=_union_strings(_doc_ids(it) for it in items),
-        aliases=_surface_names(items, primary.name),
+        **_provenance(items, primary.name),
     )
 
 
@@ -291,7 +281,6 @@ def _merge_targets(items: Sequence[Target]) -> Target:
             "baseline": primary.baseline
             if primary.baseline is not None
             else next((it.baseline for it in items if it.baseline is not None), None),
-            "owner": _longest(it.owner for it in items),
             "evidence": _union_evidence(it.evidence for it in items),
             "doc_ids": _union_strings(_doc_ids(it) for it in items),
         }

@@ -65,8 +65,6 @@ class Event(BaseModel):
     location: str | None = None
     organizers: list[str] = Field(default_factory=list)
     hosts: list[str] = Field(default_factory=list)
-    participants: list[str] = Field(default_factory=list)
-    summary: str = ""
     evidence: list[Evidence]
     doc_ids: list[str] = Field(default_factory=list)
     aliases: list[str] = Field(default_factory=list)
@@ -78,7 +76,6 @@ class Alliance(BaseModel):
     members: list[str] = Field(default_factory=list)
     lead: str | None = None
     founded: str | None = None
-    purpose: str | None = None
     evidence: list[Evidence]
     doc_ids: list[str] = Field(default_factory=list)
     aliases: list[str] = Field(default_factory=list)
@@ -93,7 +90,6 @@ class Target(BaseModel):
     amount_text: str
     deadline_year: int | None = None
     baseline: float | None = None
-    owner: str | None = None
     status: Literal["goal", "reported"] = "reported"
     evidence: list[Evidence]
     doc_ids: list[str] = Field(default_factory=list)
@@ -117,47 +113,3 @@ class MergedItems(BaseModel):
     events: list[Event] = Field(default_factory=list)
     alliances: list[Alliance] = Field(default_factory=list)
     targets: list[Target] = Field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- answers
-
-
-class CitationDraft(BaseModel):
-    source: int = Field(description="引用的资料编号 [n]")
-    quote: str = Field(description="从该资料逐字复制的支持片段")
-
-
-class ClaimDraft(BaseModel):
-    text: str = Field(description="回答中的一个事实陈述")
-    citations: list[CitationDraft]
-
-
-class AnswerDraft(BaseModel):
-    answerable: bool = Field(description="资料是否包含答案")
-    answer: str
-    claims: list[ClaimDraft] = Field(default_factory=list)
-
-
-class Citation(BaseModel):
-    doc_id: str
-    path: str
-    chunk_id: str
-    quote: str
-    start: int
-    end: int
-    title: str = ""
-
-
-class Claim(BaseModel):
-    text: str
-    citations: list[Citation]
-
-
-class Answer(BaseModel):
-    question: str
-    standalone_question: str | None = None
-    answer: str
-    answerable: bool
-    claims: list[Claim] = Field(default_factory=list)
-    citations: list[Citation] = Field(default_factory=list)
-    usage: dict[str, float] = Field(default_factory=dict)

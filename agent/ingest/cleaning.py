@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
+from agent import lexicon
 from agent.core.errors import InputError
 from agent.ingest.documents import Document, Span
 from agent.ingest.loading import read_text
@@ -31,6 +32,7 @@ from agent.text.normalize import (
     is_cjk,
     search_form,
 )
+from agent.text.numbers import parse_date
 
 DEFAULT_MAX_BYTES = 25 * 2**20
 
@@ -44,50 +46,38 @@ _FALLBACK_TITLE_LEN = 30
 _HEADER_MAX_LINES = 15
 _BODY_MIN_LEN = 40
 
-_NAV_RE = re.compile(r"当前位置|當前位置|您的位置|你的位置|您现在的位置|您現在的位置|现在位置")
+# Word lists live in agent/lexicon/cleaning.toml; patterns are built from them in file order.
+
+
+def _alt(key: str) -> str:
+    """The words of ``cleaning.toml`` ``key`` as a regex alternation, in file order."""
+    return "|".join(lexicon.words("cleaning", key))
+
+
+_NAV_RE = re.compile(_alt("navigation_words"))
 _CRUMB_SEP_RE = re.compile(r"\s*(?:>>|>|＞|›|»)\s*")
-_HOME_CRUMBS = frozenset({"首页", "首頁", "主页", "主頁", "网站首页", "網站首頁", "home", "Home"})
-_SOLO_WORDS = (
-    "搜索|搜 索|返回列表|返回首页|返回首頁|返回顶部|返回頂部|返回|打印本页|打印本頁|打印|"
-    "关闭窗口|關閉窗口|关闭|關閉|分享到|分享|收藏|字号|字號|大|中|小|完"
-)
+_HOME_CRUMBS = frozenset(lexicon.words("cleaning", "home_crumbs"))
+_SOLO_WORDS = _alt("solo_words")
 _SOLO_RE = re.compile(rf"^(?:[【\[\(（]?(?:{_SOLO_WORDS})[】\]\)）]?[\s:：|｜/]*)+$")
-_PREV_NEXT_RE = re.compile(r"^(?:上一篇|下一篇|上一条|下一条|上一條|下一條)\s*[:：]")
-_COUNTER_RE = re.compile(
-    r"^(?:浏览次数|瀏覽次數|阅读量|閱讀量|阅读数|閱讀數|阅读次数|閱讀次數|点击数|點擊數|点击量|"
-    r"點擊量|点击率|访问量|訪問量|浏览量|瀏覽量|阅读|閱讀|浏览|瀏覽|点击|點擊)"
-    r"\s*[:：]?\s*[\d,，.万萬wW+]*\s*次?$"
-)
+_PREV_NEXT_RE = re.compile(rf"^(?:{_alt('prev_next_words')})\s*[:：]")
+_COUNTER_RE = re.compile(rf"^(?:{_alt('counter_words')})\s*[:：]?\s*[\d,，.万萬wW+]*\s*次?$")
 _SECTION_RE = re.compile(rf"^[{CJK_CLASS}]{{2,8}}\s*[A-Za-z][A-Za-z &]{{1,24}}$")
-_BYLINE_KEY_RE = re.compile(
-    r"(日期|发布日期|發布日期|发布时间|發布時間|發佈時間|发布于|發布於|来源|來源|责任编辑|責任編輯|"
-    r"编辑|編輯|作者|浏览|瀏覽|点击|點擊|字号|字號|阅读|閱讀)\s*[:：]"
-)
-_HEADER_KEY_RE = re.compile(
-    r"^(?:日期|时间|時間|发布时间|發布時間|来源|來源|作者|编辑|編輯)\s*[:：]"
-)
+_BYLINE_KEY_RE = re.compile(rf"({_alt('byline_keys')})\s*[:：]")
+_HEADER_KEY_RE = re.compile(rf"^(?:{_alt('header_keys')})\s*[:：]")
 _DATE_ONLY_RE = re.compile(
     r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
-_CREDIT_KEYS = (
-    "责任编辑|責任編輯|编辑|編輯|责编|責編|审核|審核|审校|審校|校对|校對|来源|來源|作者|撰稿|撰文|"
-    "通讯员|通訊員|摄影|攝影|记者|記者|图片|圖片|供稿|监制|監製|主编|主編|编审|編審|"
-    "终审|終審|初审|初審|复审|複審|文|图|圖|文/图|文/圖"
-)
+_CREDIT_KEYS = _alt("credit_keys")
 _CREDIT_RE = re.compile(rf"^[（(【\[]?\s*(?:{_CREDIT_KEYS})\s*[/／:：｜|丨]")
-_REPORTER_RE = re.compile(r"(?:记者|記者|通讯员|通訊員).*(?:[/／]\s*文|摄|攝|报道|報道)")
-_LINK_LIST_RE = re.compile(
-    r"^[\s【\[<《■●▍|]*(?:相关阅读|相關閱讀|热门文章|熱門文章|最新文章|相关新闻|相關新聞|推荐阅读|"
-    r"推薦閱讀|延伸阅读|延伸閱讀|相关文章|相關文章|相关推荐|相關推薦|猜你喜欢|猜你喜歡|热点推荐|"
-    r"熱點推薦|更多阅读|更多閱讀|精彩推荐|精彩推薦|往期回顾|往期回顧)[\s】\]>》:：]*$"
+_REPORTER_RE = re.compile(
+    rf"(?:{_alt('reporter_words')}).*(?:[/／]\s*文|{_alt('reporter_endings')})"
 )
-_DATE_CONTEXT_RE = re.compile(
-    r"版|日期|时间|時間|发布|發布|發佈|来源|來源|记者|記者|编辑|編輯|作者"
-)
-_DATE_RE = re.compile(
-    r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2})(?!\d)|\s*月)?"
-)
-_SITE_NAME_RE = re.compile(r"(?:人民政府|政府网|政府網|新闻网|新聞網|网站|網站|官网|官網)$")
+_LINK_LIST_RE = re.compile(rf"^[\s【\[<《■●▍|]*(?:{_alt('link_list_markers')})[\s】\]>》:：]*$")
+_DATE_CONTEXT_RE = re.compile(_alt("date_context_words"))
+_SITE_NAME_RE = re.compile(rf"(?:{_alt('site_name_endings')})$")
+# Spam brand words, longest first (also used by agent.extract.aliases for merge keys).
+_SPAM_WORDS = lexicon.alternation("cleaning", "spam_words")
+_SPAM_RE = re.compile(_SPAM_WORDS) if _SPAM_WORDS else None
 _SLOGAN_MAX = 15
 _SLOGAN_PUNCT = re.compile(r"[。，,！!？?；;：:、“”\"《》]")
 
@@ -149,16 +139,9 @@ def document_from_text(
         doc_id=doc_id,
         path=path,
         original=original,
-        text=result.text,
-        offsets=result.offsets,
-        search_text=result.search_text,
-        title=result.title,
-        published=result.published,
-        script=result.script,
         content_hash=hashlib.sha256(original.encode("utf-8")).hexdigest(),
         encoding=encoding,
-        mojibake=result.mojibake,
-        removed=result.removed,
+        **vars(result),  # text, offsets, search form and metadata: CleanResult's fields
     )
 
 
@@ -184,14 +167,10 @@ def clean(original: str) -> CleanResult:
 
 
 def _spam_spans(original: str) -> list[Span]:
-    """Spam brand words injected into reprints (the ``[noise]`` list of the alias tables)."""
-    from agent.extract.aliases import tables
-
-    words = sorted(tables().noise, key=len, reverse=True)
-    if not words:
+    """Spam brand words injected into reprints (``spam_words`` of ``cleaning.toml``)."""
+    if _SPAM_RE is None:
         return []
-    pattern = re.compile("|".join(re.escape(w) for w in words))
-    return [Span(m.start(), m.end(), "spam") for m in pattern.finditer(original)]
+    return [Span(m.start(), m.end(), "spam") for m in _SPAM_RE.finditer(original)]
 
 
 def find_mojibake(original: str) -> list[Span]:
@@ -482,12 +461,9 @@ def _published(lines: list[_Line], boiler: list[Span]) -> str | None:
 
 
 def _parse_date(view: str) -> str | None:
-    for m in _DATE_RE.finditer(view):
-        year, month, day = int(m.group(1)), int(m.group(2)), m.group(3)
-        if not 1 <= month <= 12:
-            continue
-        if day is None:
-            return f"{year:04d}-{month:02d}"
-        if 1 <= int(day) <= 31:
-            return f"{year:04d}-{month:02d}-{int(day):02d}"
-    return None
+    """The first date of a byline with at least year and month (``2023年7月``,
+    ``2023年7月15日``); a bare year or a month-day says too little for a publication date."""
+    date = parse_date(view)
+    if date is None or date.startswith("--") or len(date) < len("2023-07"):
+        return None
+    return date

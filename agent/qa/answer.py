@@ -45,13 +45,15 @@ from typing import Any
 
 from pydantic import ValidationInfo, model_validator
 
+from agent import lexicon
 from agent.core.errors import InputError, ModelError, StoreError
-from agent.extract.schemas import Answer, AnswerDraft, Citation, Claim, ClaimDraft, Evidence
+from agent.extract.schemas import Evidence
 from agent.index.store import Store, StoredChunk
 from agent.ingest.documents import Document
 from agent.llm.base import ChatModel
 from agent.qa.focus import Candidate, context_text, lead_text
 from agent.qa.question import (
+    Question,
     QuestionSpec,
     content_words,
     counted_binding,
@@ -62,7 +64,8 @@ from agent.qa.question import (
     quotes_mention_role,
     word_weight,
 )
-from agent.text.normalize import search_form, to_script
+from agent.qa.schemas import Answer, AnswerDraft, Citation, Claim, ClaimDraft
+from agent.text.normalize import NormalizedText, search_form, to_script
 from agent.text.similarity import char_bigrams
 
 DEFAULT_K = 3
@@ -86,11 +89,7 @@ MAX_ANSWER_CHARS = 150
 """A longer answer text is replaced by its verified claims."""
 
 # Placeholders that make a question a follow-up needing the previous turns.
-FOLLOWUP_CUES = (
-    "它", "他", "她", "他们", "它们", "她们", "其", "该", "这个", "那个", "这些", "那些", "此",
-    "上述", "前者", "后者", "这次", "那次", "此次", "这所", "那所", "这家", "这里", "那里",
-    "呢", "还有", "另外", "那么", "再",
-)
+FOLLOWUP_CUES = lexicon.words("questions", "words.followup_cues")
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +140,7 @@ def _clip(doc: Document, span: tuple[int, int], words: Sequence[str],
     return (a, b)
 
 
-def build_context(store: Store, hits: Sequence[Any], question: str, *,
+def build_context(store: Store, hits: Sequence[Any], question: Question, *,
                   budget: int = CONTEXT_TOKENS) -> list[Source]:
     """Numbered sources: per chunk, the sentences most relevant to ``question``.
 
@@ -413,7 +412,7 @@ def refusal_text(question: str, script: str, reason: str = "") -> str:
 ROLE_BONUS = 3.0  # a sentence naming the asked role (主持…) outranks mere topic overlap
 
 
-def evidence_gate(question: str, hits: Sequence[Any]) -> str | None:
+def evidence_gate(question: Question, hits: Sequence[Any]) -> str | None:
     """Reason to refuse without calling the model, or None when the evidence suffices."""
     if not hits:
         return "没有检索到相关资料"
@@ -619,14 +618,15 @@ def answer_question(store: Store, llm: ChatModel, question: str, *, k: int = DEF
     if history:
         asked = rewrite_question(llm, question, history)
         standalone = asked
-    hits = search(store, asked, k=k, mode="hybrid")
-    reason = evidence_gate(asked, hits)
+    query = NormalizedText.of(asked)  # normalised once, passed down
+    hits = search(store, query, k=k, mode="hybrid")
+    reason = evidence_gate(query, hits)
     if reason is not None:
         return _refuse(question, standalone, script, reason, _usage(llm))
-    sources = build_context(store, hits, asked, budget=budget)
+    sources = build_context(store, hits, query, budget=budget)
     if not sources:
         return _refuse(question, standalone, script, "检索到的资料中没有相关句子", _usage(llm))
-    spec = QuestionSpec(asked)
+    spec = QuestionSpec(query)
     result = _attempt(llm, asked, spec, sources, script)
     focus: list[Source] = []
     cands: list[Candidate] = []

@@ -27,8 +27,8 @@ from typing import IO, Any
 
 from agent.core.errors import AgentError, StoreError
 from agent.core.migrations import Migrations
-from agent.extract.schemas import Answer
 from agent.llm.base import ChatModel
+from agent.qa.schemas import Answer
 
 HISTORY_TURNS = 3
 COMMANDS: dict[str, str] = {

@@ -20,46 +20,31 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, Literal, NamedTuple
 
-from agent.text.normalize import detect_script, search_form
+from agent import lexicon
+from agent.text.normalize import NormalizedText, search_form
 
 # Question words and function words: never evidence of relevance.
-STOPWORDS = frozenset(
-    """
-    什么 哪 哪里 哪儿 哪个 哪些 哪几个 哪几 哪家 哪所 哪位 哪年 哪天 几 几个 几家 几所 几名
-    多少 何时 何地
-    何 谁 如何 怎样 怎么 怎么样 为什么 为何 是否 是不是 吗 呢 吧 么 请问 一下 具体 分别 主要
-    的 了 在 是 有 和 与 及 以及 或 由 从 到 为 对 把 被 将 还 也 都 就 又 等 之 其 该 这 那 这个
-    那个 这些 那些 它 它们 他 他们 她 我 我们 你 您 现有 当天 共 共有 一共 总共 相关 以 于 之一
-    哪里 举行 举办 召开 成立 进行 开展 情况 内容 方面 时候 时间 地点 期间 如何 变化
-    """.split()
-)
+STOPWORDS = frozenset(lexicon.load("questions")["stopwords"].split())
 _YEARISH = re.compile(r"\d+(?:\.\d+)?")
-_COUNTER = "个家所名位人项支次年天条座件届期种类"
+_COUNTER = lexicon.load("questions")["counters"]
 _COUNT_Q = re.compile(rf"(?<!哪)(?:多少|几)[{_COUNTER}]?")
 _PUNCT = set("，,。．.？?！!；;：:、（）()“”\"'‘’《》【】[] \n")
 # Verbs between a counted noun and its question word: “高职院校有几所”.
-_COUNT_LINK = frozenset("有 是 共有 现有 共 一共 总共 达 为 约 大约".split())
+_COUNT_LINK = frozenset(lexicon.words("questions", "count_links"))
 
 # Who did what: “由谁主持” must be answered from a sentence that says 主持, not 主办.
 # Each asked verb → the spellings that state it (签订 is often written 签定 or 签署).
 ROLE_VERBS: dict[str, tuple[str, ...]] = {
-    "主持": ("主持",), "主办": ("主办",), "承办": ("承办",), "协办": ("协办",),
-    "牵头": ("牵头",), "指导": ("指导",), "出席": ("出席",), "致辞": ("致辞", "讲话"),
-    "发言": ("发言",), "揭牌": ("揭牌",), "组建": ("组建",),
-    "签署": ("签署", "签订", "签定", "签约"), "签订": ("签订", "签定", "签署", "签约"),
-    "签定": ("签定", "签订", "签署", "签约"),
+    verb: tuple(spellings) for verb, spellings in lexicon.table("questions", "role_verbs").items()
 }
-_WHEN_Q = re.compile(r"何时|什么时候|哪天|哪一天|哪日|何日|几月|几号|哪年|哪一年|什么时间|何年")
-_YES_NO_Q = re.compile(r"是否|是不是|有没有|能否|可否|吗[？?]?$")
+_WHEN_Q = re.compile("|".join(lexicon.words("questions", "words.when")))
+_YES_NO_Q = re.compile("|".join(lexicon.words("questions", "words.yes_no")) + r"|吗[？?]?$")
 _DATE_WORD = re.compile(
     r"\d{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]{1,4}[年月日号]|[上下]午|当天|今年|去年"
 )
 
-OFFICE_TITLES = ("副校长", "校长", "副院长", "院长", "党委书记", "书记", "副局长", "局长",
-                 "厅长", "副主任", "主任", "理事长", "副理事长", "会长", "董事长", "总经理",
-                 "秘书长", "主席", "部长", "市长", "区长", "县长")
-INSTITUTION_SUFFIXES = ("学院", "大学", "学校", "中专", "中学", "技校", "职校", "公司", "集团",
-                        "局", "厅", "协会", "学会", "政府", "委员会", "研究院", "医院", "银行")
+OFFICE_TITLES = lexicon.words("questions", "words.office_titles")
+INSTITUTION_SUFFIXES = lexicon.words("questions", "words.institution_suffixes")
 _OFFICE_Q = re.compile(
     r"(?P<org>[\u4e00-\u9fff]{2,30}?(?:" + "|".join(INSTITUTION_SUFFIXES) + r"))的?"
     r"(?P<title>" + "|".join(OFFICE_TITLES) + r")(?:是谁|是哪位|叫什么|姓什么|为谁)"
@@ -81,9 +66,18 @@ class Constraint(NamedTuple):
     where: Literal["context", "cited"]
 
 
-def question_script(question: str) -> str:
+#: A question as typed, or already normalised at the entrance (then never re-simplified).
+Question = str | NormalizedText
+
+
+def simplified(question: Question) -> str:
+    """The question's search form (computed once per :class:`NormalizedText`)."""
+    return NormalizedText.of(question).simplified
+
+
+def question_script(question: Question) -> str:
     """``traditional`` or ``simplified`` (mixed/unknown count as simplified)."""
-    return "traditional" if detect_script(question) == "traditional" else "simplified"
+    return "traditional" if NormalizedText.of(question).script == "traditional" else "simplified"
 
 
 @cache
@@ -95,12 +89,11 @@ def _pseg() -> Any:
     return pseg
 
 
-def content_words(question: str) -> list[str]:
+def content_words(question: Question) -> list[str]:
     """Jieba words of the simplified question minus question/function words (order kept)."""
-    from agent.index.lexical import tokenize
 
     out: list[str] = []
-    for w in tokenize(search_form(question)):
+    for w in NormalizedText.of(question).tokens:
         if w in STOPWORDS or w in out:
             continue
         if len(w) < 2 and not w.isdigit():
@@ -121,9 +114,9 @@ def coverage(words: Sequence[str], search_text: str) -> float:
     return sum(word_weight(w) for w in words if w in search_text) / total
 
 
-def question_numbers(question: str) -> list[str]:
+def question_numbers(question: Question) -> list[str]:
     """Arabic numbers (years included) written in the question."""
-    return list(dict.fromkeys(_YEARISH.findall(search_form(question))))
+    return list(dict.fromkeys(_YEARISH.findall(simplified(question))))
 
 
 def _is_noun(word: str, flag: str) -> bool:
@@ -171,7 +164,7 @@ def _counted_nouns(q: str, pairs: list[tuple[str, str]], m: re.Match[str]) -> li
     return before
 
 
-def question_constraints(question: str) -> list[Constraint]:
+def question_constraints(question: Question) -> list[Constraint]:
     """Specific things the answer must be about (see :class:`Constraint`).
 
     * every number / year written in the question;
@@ -181,7 +174,7 @@ def question_constraints(question: str) -> list[Constraint]:
       counted (“招生多少人” needs 招生);
     * the noun asked by 什么 (“以什么为主题” needs 主题).
     """
-    q = search_form(question)
+    q = simplified(question)
     out = [Constraint(n, [n], "context") for n in question_numbers(q)]
     pairs = [(w, f) for w, f in _pseg().lcut(q)]
     for w, f in pairs:
@@ -217,13 +210,13 @@ def _what_focus(pairs: list[tuple[str, str]]) -> str | None:
     return None
 
 
-def asked_units(question: str) -> list[str]:
+def asked_units(question: Question) -> list[str]:
     """Units of the quantities asked by 多少/几, normalised like :mod:`agent.text.numbers`
     (“几所” → 所, “多少名” → persons, “多少平方公里” → 平方公里); ``[]`` when the
     question does not ask a count or asks one without a unit (“多少资金”)."""
     from agent.text.numbers import unit_at
 
-    q = search_form(question)
+    q = simplified(question)
     out: list[str] = []
     for m in re.finditer(r"(?<!哪)(?:多少|几)", q):
         unit = unit_at(q, m.end())
@@ -241,9 +234,9 @@ def quotes_have_unit(quotes: Sequence[str], units: Sequence[str]) -> bool:
     return any(q.unit in units for text in quotes for q in find_quantities(text))
 
 
-def question_roles(question: str) -> tuple[str, ...]:
+def question_roles(question: Question) -> tuple[str, ...]:
     """Role verbs the question asks about (“由谁主持” → 主持)."""
-    q = search_form(question)
+    q = simplified(question)
     return tuple(v for v in ROLE_VERBS if v in q)
 
 
@@ -257,9 +250,9 @@ def quotes_mention_role(quotes: Sequence[str], roles: Sequence[str]) -> bool:
     return any(mentions_role(q, r) for q in quotes for r in roles)
 
 
-def asked_office(question: str) -> tuple[str, str] | None:
+def asked_office(question: Question) -> tuple[str, str] | None:
     """``(organisation, title)`` of “X的校长是谁”-style questions, else None."""
-    m = _OFFICE_Q.search(search_form(question))
+    m = _OFFICE_Q.search(simplified(question))
     if m is None:
         return None
     org = re.sub(r"^(?:请问|那么|那)", "", m.group("org"))
@@ -290,39 +283,38 @@ def office_stated(org: str, title: str, quotes: Sequence[str]) -> bool:
     return False
 
 
-def asks_when(question: str) -> bool:
-    return _WHEN_Q.search(search_form(question)) is not None
+def asks_when(question: Question) -> bool:
+    return _WHEN_Q.search(simplified(question)) is not None
 
 
 def has_date(text: str) -> bool:
     return _DATE_WORD.search(search_form(text)) is not None
 
 
-def novel_chars(answer: str, question: str) -> int:
+def novel_chars(answer: str, question: Question) -> int:
     """How many distinct CJK characters of ``answer`` are not in ``question`` (a number
     the question does not contain counts 2): an answer that only restates the question
     (0) answers nothing."""
-    asked = set(search_form(question))
+    asked = set(simplified(question))
     form = search_form(answer)
     new = {ch for ch in form if "\u4e00" <= ch <= "\u9fff" and ch not in asked}
-    numbers = set(_YEARISH.findall(form)) - set(_YEARISH.findall(search_form(question)))
+    numbers = set(_YEARISH.findall(form)) - set(_YEARISH.findall(simplified(question)))
     return len(new) + 2 * len(numbers)
 
 
-_SCHOOL_NAMES = ("学院", "大学", "学校", "院校", "中专", "技校", "职校", "中学", "高校")
+_SCHOOL_NAMES = lexicon.words("questions", "words.school_names")
 _ANSWER_TYPES: dict[str, tuple[str, ...]] = {
     **{w: _SCHOOL_NAMES for w in _SCHOOL_NAMES},
-    "部门": ("局", "厅", "部", "委", "办", "部门", "中心", "政府"),
-    "企业": ("公司", "集团", "企业", "厂"), "公司": ("公司", "集团", "企业", "厂"),
+    **{head: tuple(ends) for head, ends in lexicon.table("questions", "answer_types").items()},
 }
-_NAMED_HEADS = ("联盟", "联合体", "共同体", "集团", "学会", "协会", "委员会")
+_NAMED_HEADS = lexicon.words("questions", "words.named_heads")
 
 
-def answer_type(question: str) -> tuple[str, tuple[str, ...]] | None:
+def answer_type(question: Question) -> tuple[str, tuple[str, ...]] | None:
     """For “哪所院校/哪个学会/哪个…联合体”: the head noun asked and the name endings an
     answer must contain (哪所院校 → 学院/大学/学校…); None for other questions and for
     vague heads (单位, 地方)."""
-    pairs = [(w, f) for w, f in _pseg().lcut(search_form(question))]
+    pairs = [(w, f) for w, f in _pseg().lcut(simplified(question))]
     for i, (w, _f) in enumerate(pairs):
         if not w.startswith("哪") or w in ("哪里", "哪儿"):
             continue
@@ -355,15 +347,17 @@ class QuestionSpec:
     focused second attempt (:mod:`agent.qa.focus`).
     """
 
-    def __init__(self, question: str) -> None:
-        self.question = search_form(question)
-        self.words = content_words(question)
-        self.constraints = question_constraints(question)
-        self.roles = question_roles(question)
-        self.units = [u for u in asked_units(question) if u != "个"]  # 个: any counter
-        self.office = asked_office(question)
-        self.when = asks_when(question)
-        self.answer_type = answer_type(question)
+    def __init__(self, question: Question) -> None:
+        query = NormalizedText.of(question)
+        self.query = query
+        self.question = query.simplified
+        self.words = content_words(query)
+        self.constraints = question_constraints(query)
+        self.roles = question_roles(query)
+        self.units = [u for u in asked_units(query) if u != "个"]  # 个: any counter
+        self.office = asked_office(query)
+        self.when = asks_when(query)
+        self.answer_type = answer_type(query)
         self.yes_no = _YES_NO_Q.search(self.question) is not None
 
     @property

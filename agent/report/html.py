@@ -550,7 +550,7 @@ def _alliances(data: ReportData) -> str:
 def _targets(data: ReportData) -> str:
     if not data.merged.targets:
         return '<section id="targets"><h2>指标 Targets</h2><p class="muted">无。</p></section>'
-    header = ["#", "指标 Metric", "数值", "原文", "说明", "责任主体", "来源 Sources"]
+    header = ["#", "指标 Metric", "数值", "原文", "说明", "来源 Sources"]
     blocks = []
     for title, members in target_groups(data):
         rows = [
@@ -563,7 +563,6 @@ def _targets(data: ReportData) -> str:
                     _amount(target),
                     f'<span class="orig">{esc(target.amount_text)}</span>',
                     _cell(target.description),
-                    _cell(target.owner),
                 ],
             )
             for index, target in members

@@ -239,7 +239,7 @@ def _targets_tables(data: ReportData) -> list[str]:
     lines = ["## Targets · 指标", ""]
     if not data.merged.targets:
         return [*lines, "_None._", ""]
-    header = ["#", "Metric", "Value", "Original", "Description", "Owner", "Sources"]
+    header = ["#", "Metric", "Value", "Original", "Description", "Sources"]
     for title, members in target_groups(data):
         rows = [
             [
@@ -248,7 +248,6 @@ def _targets_tables(data: ReportData) -> list[str]:
                 md_cell(_amount(target)),
                 md_cell(target.amount_text),
                 md_cell(target.description),
-                md_cell(target.owner),
                 _sources_cell(target.evidence, item_doc_ids(target)),
             ]
             for index, target in members
