@@ -132,3 +132,17 @@ def test_gbk_html(tmp_path: Path) -> None:
     text, encoding = read_text(path, LIMIT)
     assert text.strip() == "职业教育"
     assert encoding == "gb18030"
+
+
+def test_folders_reached_through_dotdot_are_expanded(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.ingest.pipeline import expand_paths
+
+    corpus = tmp_path / "shared" / "corpus"
+    (corpus / ".cache").mkdir(parents=True)
+    (corpus / "a.txt").write_text("职业教育。", encoding="utf-8")
+    (corpus / ".hidden.txt").write_text("x", encoding="utf-8")
+    (corpus / ".cache" / "b.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "project").mkdir()
+    monkeypatch.chdir(tmp_path / "project")
+    assert [f.name for f in expand_paths([Path("../shared/corpus")])] == ["a.txt"]

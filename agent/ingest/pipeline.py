@@ -47,7 +47,9 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
                     for f in p.rglob("*")
                     if f.is_file()
                     and f.suffix.lower() in SUFFIXES
-                    and not any(part.startswith(".") for part in f.parts)
+                    # hidden files/folders inside the given folder; the folder itself
+                    # may be reached through "..": ``agent ingest ../shared/corpus``
+                    and not any(part.startswith(".") for part in f.relative_to(p).parts)
                 )
             )
         elif p.exists():
