@@ -243,3 +243,26 @@ def test_corpus_news_loses_little() -> None:
         kept = len(re.sub(r"\s", "", doc.text)) / len(re.sub(r"\s", "", doc.original))
         if not any(m in doc.original for m in LINK_MARKERS):
             assert kept > 0.95, (path.name, kept)
+
+
+@pytest.mark.parametrize(
+    ("original", "published", "text"),
+    [
+        ("2023-08-16 13:17，正文：教育厅召开会议。", "2023-08-16", "教育厅召开会议。"),
+        ("2023-07-20 09:56:09，正文：会议召开。", "2023-07-20", "会议召开。"),
+        ("23-07-29 05:23，正文：会议召开。", "2023-07-29", "会议召开。"),
+        ("202307/27 17:05:55，正文：会议召开。", "2023-07-27", "会议召开。"),
+        ("7-18 12:22，正文：会议召开。", "--07-18", "会议召开。"),
+        ("，正文：会议召开。", None, "会议召开。"),
+        # a date that opens the story is content, not a stamp
+        ("2023年7月15日，记者从市教育局获悉，会议召开。", None,
+         "2023年7月15日，记者从市教育局获悉，会议召开。"),
+    ],
+)
+def test_a_leading_crawl_stamp_dates_the_document(
+    original: str, published: str | None, text: str
+) -> None:
+    doc = document_from_text(original, path="x.txt")
+    assert doc.published == published
+    assert doc.text == text
+    assert all(doc.original[o] == ch for o, ch in zip(doc.offsets, doc.text, strict=True))

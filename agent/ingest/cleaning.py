@@ -22,6 +22,7 @@ from agent import lexicon
 from agent.core.errors import InputError
 from agent.ingest.documents import Document, Span
 from agent.ingest.loading import read_text
+from agent.text.dates import format_iso
 from agent.text.normalize import (
     CJK_CLASS,
     CJK_RE,
@@ -150,7 +151,8 @@ def clean(original: str) -> CleanResult:
     pinyin = list(_pinyin_spans(original))
     lines = _split_lines(original)
     boiler = _boilerplate_spans(lines, len(original))
-    removed = _merge(pinyin + boiler + _spam_spans(original))
+    dateline, stamped = _dateline(original)
+    removed = _merge(pinyin + boiler + dateline + _spam_spans(original))
     text, offsets = _delete(original, list(range(len(original))), removed)
     text, offsets = _delete(text, offsets, _space_spans(text))
     text, offsets = _delete(text, offsets, _newline_spans(text))
@@ -159,11 +161,48 @@ def clean(original: str) -> CleanResult:
         offsets=offsets,
         search_text=search_form(text),
         title=_title(text),
-        published=_published(lines, boiler),
+        published=_published(lines, boiler) or stamped,
         script=detect_script(text),
         removed=removed,
         mojibake=find_mojibake(original),
     )
+
+
+# A crawl's or export's stamp before the body: "2023-08-16 13:17，正文：…",
+# "2023-07-20 09:56:09，正文：…", "，正文：…". Only a stamp with a time of day or a body
+# label (正文/内容/全文) counts: "2023年7月15日，记者从…" starts the story itself.
+_DATELINE_RE = re.compile(
+    r"^[ \t\u3000]*(?P<stamp>[0-9][0-9\-/.年月日]{2,11}(?P<time>[ \t]+[0-9]{1,2}:[0-9]{2}"
+    r"(?::[0-9]{2})?)?)?[ \t\u3000]*[，,]?[ \t\u3000]*(?P<label>(?:正文|内容|全文)[ \t]*[：:])?"
+)
+
+
+def _dateline(original: str) -> tuple[list[Span], str | None]:
+    """The leading stamp as a span to delete, and the (partial) date it states."""
+    m = _DATELINE_RE.match(original)
+    if m is None or not (m["label"] or m["time"]) or m.end() == 0:
+        return [], None
+    return [Span(0, m.end(), "dateline")], _stamp_date(m["stamp"] or "")
+
+
+def _stamp_date(stamp: str) -> str | None:
+    """``2023-08-16 13:17`` → ``2023-08-16``; ``23-07-29`` → ``2023-07-29``; ``202307/27``
+    → ``2023-07-27``; ``7-18 12:22`` → ``--07-18`` (no year stated)."""
+    runs = re.findall(r"[0-9]+", stamp.split()[0]) if stamp.strip() else []
+    if len(runs) == 2 and len(runs[0]) == 6:  # 202307/27
+        runs = [runs[0][:4], runs[0][4:], runs[1]]
+    elif len(runs) == 1 and len(runs[0]) == 8:  # 20230727
+        runs = [runs[0][:4], runs[0][4:6], runs[0][6:]]
+    if len(runs) == 3:
+        year = int(runs[0]) + (2000 if len(runs[0]) == 2 else 0)
+        return format_iso(year, int(runs[1]), int(runs[2])) if _valid(runs[1:]) else None
+    if len(runs) == 2 and _valid(runs):
+        return format_iso(None, int(runs[0]), int(runs[1]))
+    return None
+
+
+def _valid(month_day: list[str]) -> bool:
+    return 1 <= int(month_day[0]) <= 12 and 1 <= int(month_day[1]) <= 31
 
 
 def _spam_spans(original: str) -> list[Span]:
