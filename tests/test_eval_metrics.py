@@ -216,7 +216,8 @@ def test_similarity_helpers() -> None:
 
 def test_date_correct() -> None:
     assert date_correct("2023-06-12", "2023-06-12")
-    assert date_correct("--06-12", "2023-06-12")  # year omitted by the source
+    assert not date_correct("--06-12", "2023-06-12")  # the reader needs the year
+    assert date_correct("--11-10", "--11-10")  # year unknown in gold too
     assert date_correct("2023-05-11", "2023")
     assert not date_correct("2024-06-12", "2023-06-12")
     assert not date_correct("2023-06", "2023-06-12")
@@ -285,9 +286,26 @@ def _perfect(doc: GoldDocument) -> DocumentExtraction:
     )
 
 
+def test_items_in_off_topic_documents_are_counted() -> None:
+    gold = ExtractionGold(documents=[
+        GoldDocument(file="a.txt", script="simplified", relevant=False),
+        GoldDocument(file="b.txt", script="simplified"),
+    ])
+    ev = Evidence(doc_id="a", quote="台风来袭", start=0, end=4)
+    preds = {"a.txt": MergedItems(events=[Event(name="防汛会议", event_type="会议",
+                                                evidence=[ev])]),
+             "b.txt": MergedItems()}
+    m = extraction_metrics(gold, preds)
+    assert m["extraction.offtopic_items"] == 1
+    assert m["extraction.precision.event"] == 0.0
+
+
 def test_perfect_predictions_score_one(gold: ExtractionGold) -> None:
     preds = [_perfect(d) for d in gold.documents]
     m = extraction_metrics(gold, preds)
+    assert m.pop("extraction.offtopic_items") == 0
+    assert m.pop("extraction.items_per_document") == pytest.approx(
+        gold.item_count / len(gold.documents))
     for key, value in m.items():
         assert value == pytest.approx(1.0), key
     assert "extraction.field.alliance.lead" in m

@@ -156,9 +156,10 @@ def alternatives_recall(predicted: Sequence[str], gold: Sequence[NameAlternative
 
 
 def date_correct(predicted: str | None, gold: str | None) -> bool:
-    """A predicted date is correct when no component contradicts the gold date and it
-    states at least the month/day the gold states (a missing year is tolerated, since
-    many sources omit it)."""
+    """A predicted date is correct when it states every component the gold date states,
+    each equal: a reader acts on the year too, so ``--06-12`` is wrong for ``2023-06-12``
+    (the gold resolves the year from the text or the publication date). A more precise
+    prediction than the gold (``2023-05-11`` for ``2023``) is right."""
     if gold is None:
         return True
     if predicted is None:
@@ -166,16 +167,7 @@ def date_correct(predicted: str | None, gold: str | None) -> bool:
     p, g = parse_iso(predicted), parse_iso(gold)
     if p is None or g is None:
         return False
-    for i, (pv, gv) in enumerate(zip(p, g, strict=True)):
-        if gv is None:
-            continue
-        if pv is None:
-            if i == 0:
-                continue
-            return False
-        if pv != gv:
-            return False
-    return True
+    return all(gv is None or pv == gv for pv, gv in zip(p, g, strict=True))
 
 
 # --------------------------------------------------------------------------- matching
@@ -341,6 +333,9 @@ class ExtractionReport:
     #: (doc file, item type, predicted label) of predictions matching no gold item
     spurious: list[tuple[str, str, str]] = field(default_factory=list)
     unscored_documents: list[str] = field(default_factory=list)
+    #: predictions in gold documents marked ``relevant: false`` (about another topic)
+    offtopic_items: int = 0
+    documents: int = 0
 
     def field(self, name: str) -> FieldScore:
         return self.fields.setdefault(name, FieldScore())
@@ -359,6 +354,9 @@ class ExtractionReport:
         out["extraction.recall.all"] = total.recall
         out["extraction.recall_core.all"] = total.recall_core
         out["extraction.f1.all"] = total.f1
+        out["extraction.offtopic_items"] = float(self.offtopic_items)
+        if self.documents:
+            out["extraction.items_per_document"] = total.n_pred / self.documents
         for name, fs in sorted(self.fields.items()):
             if fs.n:
                 out[f"extraction.field.{name}"] = fs.mean
@@ -462,6 +460,9 @@ def _evaluate_document(report: ExtractionReport, gold: GoldDocument, pred: Items
             (gold.file, kind, _label(p)) for i, p in enumerate(preds) if i not in matched_p
         )
 
+    report.documents += 1
+    if not gold.relevant:
+        report.offtopic_items += len(pred.events) + len(pred.alliances) + len(pred.targets)
     run("event", list(pred.events), gold.events, match_events, _score_fields_event)
     run("alliance", list(pred.alliances), gold.alliances, match_alliances, _score_fields_alliance)
     run("target", list(pred.targets), gold.targets, match_targets, _score_fields_target)
