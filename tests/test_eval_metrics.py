@@ -163,6 +163,41 @@ def test_gold_qa_key_facts_are_in_reference_and_documents(qa: QAGold) -> None:
             assert fact_present(docs, fact), (item.id, fact)
 
 
+DEV_CORPUS = ROOT.parent / "shared" / "corpus" / "crud_news"
+DEV_GOLD = ROOT / "evals" / "gold" / "dev"
+needs_dev_corpus = pytest.mark.skipif(not DEV_CORPUS.is_dir(),
+                                      reason="../shared/corpus/crud_news is not beside the repo")
+
+
+@needs_dev_corpus
+def test_development_gold_quotes_and_relevance() -> None:
+    dev = load_extraction_gold(DEV_GOLD / "extraction.yaml")
+    assert len(dev.documents) >= 40
+    assert check_extraction_evidence(dev, DEV_CORPUS) == []
+    assert any(not d.relevant for d in dev.documents)
+    for doc in dev.documents:
+        if not doc.relevant:
+            assert doc.item_count == 0, doc.file
+        for event in doc.events:
+            assert event.document is None or event.event_type == "发布文件", event.name
+
+
+@needs_dev_corpus
+def test_development_qa_facts_are_in_reference_and_documents() -> None:
+    dev = load_qa_gold(DEV_GOLD / "qa.yaml")
+    assert len(dev.answerable) >= 60 and len(dev.unanswerable) >= 20
+    assert check_qa_documents(dev, DEV_CORPUS) == []
+    for item in dev.unanswerable:
+        assert item.trap is not None, item.id
+    for item in dev.answerable:
+        ref = Answer(question=item.question, answer=item.answer, answerable=True)
+        assert answer_is_correct(ref, item), item.id
+        docs = normalise_text("".join((DEV_CORPUS / f).read_text(encoding="utf-8")
+                                      for f in item.documents))
+        for fact in item.key_facts:
+            assert fact_present(docs, fact), (item.id, fact)
+
+
 def test_gold_loader_rejects_bad_files(tmp_path: Path) -> None:
     bad = tmp_path / "qa.yaml"
     bad.write_text(

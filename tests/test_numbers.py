@@ -227,3 +227,8 @@ def test_parse_change() -> None:
     before, after = res
     assert (before.value, after.value, after.unit) == (16.0, 46.0, "persons")
     assert parse_change("共吸纳院校50余所") is None
+
+
+def test_yuanyue_is_january_but_not_after_an_amount() -> None:
+    assert parse_date("教育部办公厅于元月3日印发", default_year=2023) == "2023-01-03"
+    assert parse_date("人均500万元月均增长", default_year=2023) is None

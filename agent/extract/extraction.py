@@ -27,6 +27,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from agent import lexicon
 from agent.core import interrupt
+from agent.extract.event_fields import EventFields
 from agent.extract.evidence import locate_quote, range_evidence
 from agent.extract.schemas import (
     Alliance,
@@ -233,7 +234,7 @@ def alliance_kind(name: str) -> str:
 
 
 def _year(doc: Document) -> int | None:
-    return int(doc.published[:4]) if doc.published else None
+    return doc.published_year
 
 
 def _names(values: list[str]) -> list[str]:
@@ -493,17 +494,31 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
     date = parse_date(m.date, default_year=_year(doc)) if m.date else None
     if date is None:
         date = parse_date(evidence.quote, default_year=_year(doc))
+    stated = _stated_fields(doc, clean_start)
     return Event(
         name=m.name.strip(),
         event_type=m.event_type.strip() or "其他",
         date=date,
         date_text=m.date,
-        location=m.location,
-        organizers=_names(m.organizers),
-        hosts=_names(m.hosts),
+        location=m.location or stated.location,
+        organizers=_names(m.organizers) or stated.organizers,
+        hosts=_names(m.hosts) or stated.hosts,
         evidence=[evidence],
         doc_ids=[doc.doc_id],
     )
+
+
+def _stated_fields(doc: Document, clean_start: int) -> EventFields:
+    """Place, organisers and hosts written in the event's sentence or the one after it
+    ("…启动仪式在X举行。活动由十部门主办，X承办。")."""
+    from agent.extract.event_fields import event_fields
+
+    spans = split_sentences(doc.text)
+    at = next((i for i, (s, e) in enumerate(spans) if s <= clean_start < e), None)
+    if at is None:
+        return EventFields()
+    s, e = spans[at][0], spans[min(at + 1, len(spans) - 1)][1]
+    return event_fields(doc.text[s:e], doc.search_text[s:e])
 
 
 EVENT_NOUNS = lexicon.words("extraction", "events.nouns")
@@ -533,6 +548,17 @@ METRIC_VERBS = re.compile(rf"({_alt('targets.metric_verbs')})$")
 _METRIC_LEADING = rf"^({_alt('targets.metric_leading_words')})"
 
 
+_METRIC_HEAD_WORDS = re.compile(rf"^(?:{_alt('targets.metric_head_words')})+")
+
+
+def _noun_phrase(text: str) -> str:
+    """``全省新增技能人才`` → ``技能人才``: scope, time and action words before the thing
+    counted are not part of it."""
+    text = text.strip(" ：:、，,")
+    stripped = _METRIC_HEAD_WORDS.sub("", text)
+    return stripped if len(stripped) >= 2 else text
+
+
 def _metric(clause: str, raw: str) -> str:
     """What is counted: the noun phrase after the amount (“建成2个市域产教联合体”), or,
     when the amount closes the clause, the words before it (“吸纳院校50余所”)."""
@@ -540,22 +566,64 @@ def _metric(clause: str, raw: str) -> str:
     after = re.split(r"[、，,和及与]", after)[0].strip(" ：:")
     before = re.sub(_METRIC_LEADING, "", before.strip())
     if len(after) >= 2 and (not before or METRIC_VERBS.search(before)):
-        return after[:20]
+        return _noun_phrase(after[:20])
     if METRIC_VERBS.search(before) and len(before) > 4:
         before = METRIC_VERBS.sub("", before)
-    return (before[-20:] or after[:20] or clause[:20]).strip(" ：:、")
+    return _noun_phrase(before[-20:] or after[:20] or clause[:20])
 
 
-def targets_in_sentence(doc: Document, s: int, e: int) -> list[Target]:
-    """Indicators in one sentence, parsed by code; the clause is the evidence."""
+_LIST_HEAD = re.compile(
+    r"^(?:[（(][一二三四五六七八九十0-9]+[)）]|[0-9一二三四五六七八九十]+[、.])?\s*(?:力争)?[到至]"
+)
+_RELATIVE_DEADLINE = {
+    word: offset for offset, key in ((0, "this_year"), (1, "next_year"))
+    for word in lexicon.words("extraction", f"targets.relative_deadline.{key}")
+}
+
+
+def deadline_scopes(doc: Document, spans: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """The deadline each sentence inherits from a list head: in "到2025年，A；B；C。" the
+    year governs every goal up to the sentence that ends the list (。！？ or the end of the
+    paragraph), however the sentence splitter cut it (；)."""
+    from agent.text.numbers import parse_deadline_year
+
+    out: dict[tuple[int, int], int] = {}
+    scope: int | None = None
+    for s, e in spans:
+        sentence = doc.search_text[s:e].strip()
+        if scope is not None:
+            out[(s, e)] = scope
+        elif _LIST_HEAD.match(sentence):
+            scope = parse_deadline_year(sentence)
+        if not sentence or sentence[-1] not in "；;：:" or "\n" in doc.text[s:e]:
+            scope = None
+    return out
+
+
+def relative_deadline(doc: Document, s: int, e: int) -> int | None:
+    """今年/年内/年底前 → the publication year, 明年 → the next one (goals only)."""
+    year = _year(doc)
+    if year is None:
+        return None
+    form = doc.search_text[s:e]
+    offsets = [off for word, off in _RELATIVE_DEADLINE.items() if word in form]
+    return year + max(offsets) if offsets else None
+
+
+def targets_in_sentence(doc: Document, s: int, e: int,
+                        inherited: int | None = None) -> list[Target]:
+    """Indicators in one sentence, parsed by code; the clause is the evidence.
+
+    ``inherited`` is the deadline of a list head the sentence belongs to."""
     from agent.text.numbers import find_quantities, parse_change, parse_deadline_year
 
     sentence = doc.text[s:e]
-    deadline = parse_deadline_year(sentence)
+    deadline = parse_deadline_year(sentence) or inherited
     published = _year(doc)
-    goal = (deadline is not None and (published is None or deadline >= published)) or any(
-        cue in doc.search_text[s:e] for cue in GOAL_CUES[2:]
-    )
+    cued = any(cue in doc.search_text[s:e] for cue in GOAL_CUES[2:])
+    if deadline is None and cued:
+        deadline = relative_deadline(doc, s, e)
+    goal = (deadline is not None and (published is None or deadline >= published)) or cued
     change = parse_change(sentence)
     out = []
     previous_end = 0
@@ -694,14 +762,17 @@ class ItemKind:
 
 
 def _windows_of_kind(
-    llm: ChatModel, doc: Document, settings: Any, stats: ExtractionStats, kind: ItemKind
+    llm: ChatModel, doc: Document, settings: Any, stats: ExtractionStats, kind: ItemKind,
+    passages: list[tuple[int, int]],
 ) -> Iterator[tuple[Window, Any]]:
-    """One verified model call per window of sentences that mention ``kind.words``."""
+    """One verified model call per window of on-topic sentences that mention
+    ``kind.words``."""
     from agent.core.prompts import fence, load_prompt
     from agent.core.tokens import count_tokens
+    from agent.extract.relevance import in_ranges
 
     prompt = load_prompt(kind.prompt_name)
-    spans = pick_sentences(doc, _has(kind.words))
+    spans = [sp for sp in pick_sentences(doc, _has(kind.words)) if in_ranges(passages, *sp)]
     for window in pack_windows(doc, spans, window_budget(settings), count_tokens):
         interrupt.check()
         verifier = MentionVerifier(doc, window, reasks_left=min(1, settings.max_retries))
@@ -725,11 +796,16 @@ def extract_document(
     llm: ChatModel, doc: Document, settings: Any, stats: ExtractionStats | None = None
 ) -> DocumentExtraction:
     from agent.extract.merge import dedupe_within
+    from agent.extract.policy import policy_events
+    from agent.extract.relevance import in_ranges, passage_relevance
+    from agent.extract.relevance_judge import model_judge
 
     stats = stats or ExtractionStats()
+    # Only passages about the topic are read; an uncertain one is judged by the model.
+    passages = passage_relevance(doc, model_judge(llm))
     dropped = 0
     alliances: list[Alliance] = []
-    for window, found in _windows_of_kind(llm, doc, settings, stats, ALLIANCES):
+    for window, found in _windows_of_kind(llm, doc, settings, stats, ALLIANCES, passages):
         dropped += found.dropped
         mentions = list(found.alliances)
         for m in found.alliances:  # the model may still lump a 、-list into one name
@@ -739,12 +815,18 @@ def extract_document(
         mentions += code_alliance_mentions(doc, window)
         alliances += [a for m in mentions if (a := finalise_alliance(doc, window, m))]
     events: list[Event] = []
-    for window, found in _windows_of_kind(llm, doc, settings, stats, EVENTS):
+    for window, found in _windows_of_kind(llm, doc, settings, stats, EVENTS, passages):
         dropped += found.dropped
         mentions_e = [*found.events, *code_event_mentions(doc, window)]
         events += [e for m in mentions_e if (e := finalise_event(doc, window, m))]
+    events += policy_events(doc, passages)
     alliances = fold_agreements(alliances)
-    targets = [t for s, e in split_sentences(doc.text) for t in targets_in_sentence(doc, s, e)]
+    sentences = split_sentences(doc.text)
+    scopes = deadline_scopes(doc, sentences)
+    targets = [
+        t for s, e in sentences if in_ranges(passages, s, e)
+        for t in targets_in_sentence(doc, s, e, scopes.get((s, e)))
+    ]
     return document_result(
         doc,
         events=dedupe_within(events),

@@ -65,6 +65,7 @@ class Event(BaseModel):
     location: str | None = None
     organizers: list[str] = Field(default_factory=list)
     hosts: list[str] = Field(default_factory=list)
+    document: str | None = Field(default=None, description="发布文件: the document's title")
     evidence: list[Evidence]
     doc_ids: list[str] = Field(default_factory=list)
     aliases: list[str] = Field(default_factory=list)

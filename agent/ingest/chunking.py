@@ -27,16 +27,25 @@ class Sentence:
     tokens: int
 
 
+MAX_QUOTED_CHARS = 300
+"""A quotation longer than this is taken for an unbalanced quotation mark."""
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Return ``(start, end)`` ranges of sentences in ``text``, whitespace trimmed."""
     spans: list[tuple[int, int]] = []
     start = 0
     expected_closers: list[str] = []
+    opened_at = 0
     i = 0
     n = len(text)
     while i < n:
         ch = text[i]
+        if expected_closers and i - opened_at > MAX_QUOTED_CHARS:
+            expected_closers.clear()  # an unbalanced mark (“江南大侠”““浦东人瑞”), not a quotation
         if ch in OPEN_QUOTES:
+            if not expected_closers:
+                opened_at = i
             expected_closers.append(OPEN_QUOTES[ch])
         elif expected_closers and ch == expected_closers[-1]:
             expected_closers.pop()

@@ -56,6 +56,14 @@ class Document:
 
         return bisect_left(self.offsets, original_index)
 
+    @property
+    def published_year(self) -> int | None:
+        """The year of the publication date, when it states one (``--07-18`` does not)."""
+        from agent.text.dates import parse_iso
+
+        parts = parse_iso(self.published)
+        return parts.year if parts else None
+
     def has_mojibake(self, start: int, end: int) -> bool:
         """Whether the original range overlaps a flagged mojibake span."""
         return any(s.start < end and start < s.end for s in self.mojibake)

@@ -124,7 +124,9 @@ _QTY_RE = re.compile(
 )
 
 _YEAR = r"(?:(?<!\d)(?:19|20)\d{2}(?!\d)|[〇零一二三四五六七八九]{4})"
-_MONTH = r"(?:(?<!\d)\d{1,2}|十[一二]?|[一二三四五六七八九])"
+# 元月 is January ("教育部办公厅于元月3日印发"), but not the 元 of an amount (万元月均).
+_YUANYUE = r"(?<![0-9一二三四五六七八九十百千万亿])元(?=\s*月)"
+_MONTH = rf"(?:(?<!\d)\d{{1,2}}|十[一二]?|[一二三四五六七八九]|{_YUANYUE})"
 _DAY = r"(?:(?<!\d)\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])"
 _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("iso", re.compile(r"(?<!\d)(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)")),
@@ -212,6 +214,8 @@ class _Date:
 
 def _int_of(s: str) -> int | None:
     s = s.strip()
+    if s == "元":  # 元月
+        return 1
     if s.isdigit():
         return int(s)
     d = _cn_value(s)

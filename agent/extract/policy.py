@@ -1,0 +1,70 @@
+"""Policy documents issued as events, found by code: "X印发《…通知》", "X、Y等16部门联合
+印发《…》", "X于元月3日印发关于…的通知". The issuer(s) become ``organizers``, the title
+``document``; the date comes from the sentence (year from the publication date when the
+text gives none). A statement about what a document says ("《通知》提出…") is not an
+issuing act: a verb of issuing must stand between an issuer and the title."""
+
+from __future__ import annotations
+
+import re
+
+from agent import lexicon
+from agent.extract.evidence import range_evidence
+from agent.extract.schemas import Event
+from agent.ingest.chunking import split_sentences
+from agent.ingest.documents import Document
+from agent.text.numbers import parse_date
+
+EVENT_TYPE = "发布文件"
+
+_VERB = "|".join(sorted(lexicon.words("policy", "verbs"), key=len, reverse=True))
+_ENDING = "|".join(sorted(lexicon.words("policy", "title_endings"), key=len, reverse=True))
+_TIME = "|".join(lexicon.words("policy", "time_words"))
+_DATE = r"(?:[0-9一二三四五六七八九十元]{1,3}月[0-9一二三四五六七八九十]{1,3}[日号])"
+
+ISSUE_RE = re.compile(
+    rf"(?P<issuer>[^，,。；;：:！？!?“”《》（）()]{{2,60}}?)"
+    rf"(?:(?:于|在)?(?:{_DATE}|{_TIME}))*"
+    rf"(?P<verb>{_VERB})了?"
+    rf"(?:《(?P<quoted>[^《》]{{4,80}})》|(?P<bare>关于[^，,。；;《》]{{4,80}}(?:{_ENDING})))"
+)
+_LEADING = re.compile(rf"^(?:{_TIME}|{_DATE}|为[^，,]*|据[^，,]*|[0-9]{{4}}年)+")
+# A report's own dateline is not the date of the act: "新华社北京7月27日电（记者…）…近日印发".
+_DATELINE = re.compile(r"^.*?[0-9一二三四五六七八九十]{1,3}日(?:电|讯)\s*(?:[（(][^）)]*[）)])?")
+_SPLIT = re.compile(r"[、，,]")  # not 和: 人力资源和社会保障厅 is one name
+_TRAILING_COUNT = re.compile(r"等[0-9一二三四五六七八九十两多几]*(?:个)?(?:部门|单位|家)?$")
+
+
+def issuers(text: str) -> list[str]:
+    """``中共山东省委组织部、山东省人社厅等16部门`` → the two named bodies."""
+    text = _LEADING.sub("", text.strip())
+    text = _TRAILING_COUNT.sub("", text)
+    return [p.strip() for p in _SPLIT.split(text) if len(p.strip()) >= 2]
+
+
+def policy_events(doc: Document, ranges: list[tuple[int, int]] | None = None) -> list[Event]:
+    """Issuing acts in the sentences of ``doc`` (only inside ``ranges`` when given)."""
+    from agent.extract.relevance import in_ranges
+
+    out: list[Event] = []
+    for s, e in split_sentences(doc.text):
+        if ranges is not None and not in_ranges(ranges, s, e):
+            continue
+        sentence = doc.text[s:e]
+        for m in ISSUE_RE.finditer(doc.search_text[s:e]):
+            names = issuers(sentence[m.start("issuer") : m.end("issuer")])
+            if not names:
+                continue
+            title_span = m.span("quoted") if m.group("quoted") else m.span("bare")
+            title = sentence[title_span[0] : title_span[1]]
+            date_text = _DATELINE.sub("", sentence[: m.start("verb")])
+            out.append(Event(
+                name=f"{'、'.join(names)}{sentence[m.start('verb'):m.end('verb')]}《{title}》",
+                event_type=EVENT_TYPE,
+                date=parse_date(date_text, default_year=doc.published_year),
+                organizers=names,
+                document=title,
+                evidence=[range_evidence(doc, s, e)],
+                doc_ids=[doc.doc_id],
+            ))
+    return out

@@ -1,0 +1,149 @@
+"""Which passages of a document are about the topic (vocational education, skills,
+industry–education cooperation), decided per passage, before any model call.
+
+A news bulletin reports several unrelated stories; a report on a flood shelter names the
+vocational school that hosts it; a list of school types closed for a typhoon includes
+中等职业学校. Extraction must only see passages about the topic. The unit is the
+paragraph (a bulletin puts each story in its own paragraph); the signal is the number of
+sentences that use a topic *concept* (职业教育, 技能人才, 产教融合, 实训… —
+``agent/lexicon/topic.toml``), not an institution's name, which is often only a venue:
+
+* an article whose headline line uses a concept, or :data:`DOC_MIN_SENTENCES` and
+  :data:`DOC_MIN_SHARE` of whose sentences do, is about the topic: every paragraph is kept;
+* otherwise (a bulletin, a one-paragraph report) each paragraph with
+  :data:`PASSAGE_MIN_SENTENCES` concept sentences is kept, and so is a paragraph of at most
+  that many sentences with one;
+* a paragraph with exactly one concept sentence is *uncertain*: a passing mention or a
+  short story about the topic. :func:`passage_relevance` leaves it out unless a
+  ``judge`` (a short constrained model call) says it is about the topic.
+
+Measured on the development set and the seeds with ``evals/bench_relevance.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from agent import lexicon
+from agent.ingest.chunking import split_sentences
+from agent.ingest.documents import Document
+
+DOC_MIN_SENTENCES = 3
+DOC_MIN_SHARE = 0.25
+"""Concept sentences (count and share) above which a whole article is about the topic."""
+PASSAGE_MIN_SENTENCES = 2
+"""Concept sentences that make a paragraph about the topic by themselves."""
+HEADING_MAX = 60
+
+Verdict = Literal["topic", "uncertain", "off"]
+Judge = Callable[[str], bool]
+"""Asked about an uncertain passage's text: is it about the topic?"""
+
+
+@cache
+def _concepts() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(terms matched as substrings, two-character terms matched as whole jieba words:
+    职教 must not match 在职教师, 高职 must not match 提高职工)."""
+    terms = lexicon.words("topic", "concepts")
+    return tuple(t for t in terms if len(t) > 2), tuple(t for t in terms if len(t) <= 2)
+
+
+def concept_terms(search_text: str) -> list[str]:
+    """The topic concepts used in ``search_text`` (a simplified search form)."""
+    from agent.index.lexical import tokenize
+
+    long_terms, short_terms = _concepts()
+    found = [t for t in long_terms if t in search_text]
+    if short_terms:
+        words = set(tokenize(search_text))
+        found += [t for t in short_terms if t in words]
+    return found
+
+
+@dataclass(frozen=True)
+class Passage:
+    start: int
+    end: int
+    sentences: int
+    concept_sentences: int
+    verdict: Verdict
+
+
+def _paragraphs(doc: Document) -> list[tuple[int, int]]:
+    """Non-empty lines; a heading line ("（二）完善支持保障": short, no sentence end) joins
+    the paragraph after it."""
+    lines = []
+    pos = 0
+    for line in doc.text.split("\n"):
+        if line.strip():
+            lines.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    out: list[tuple[int, int]] = []
+    pending: int | None = None
+    for start, end in lines:
+        text = doc.text[start:end].strip()
+        if len(text) <= HEADING_MAX and not any(ch in text for ch in "。！？!?；;"):
+            pending = start if pending is None else pending
+            continue
+        out.append((start if pending is None else pending, end))
+        pending = None
+    if pending is not None:
+        out.append((pending, lines[-1][1]))
+    return out
+
+
+def passages(doc: Document) -> list[Passage]:
+    """The document's paragraphs with their verdict by code."""
+    sentence_spans = split_sentences(doc.text)
+    flags = [bool(concept_terms(doc.search_text[s:e])) for s, e in sentence_spans]
+    about = _about_topic(doc, flags)
+    out = []
+    for ps, pe in _paragraphs(doc):
+        inside = [f for (s, _), f in zip(sentence_spans, flags, strict=True) if ps <= s < pe]
+        n, c = len(inside), sum(inside)
+        verdict: Verdict
+        if about or c >= PASSAGE_MIN_SENTENCES or (c and n <= PASSAGE_MIN_SENTENCES):
+            verdict = "topic"
+        elif c == 1:
+            verdict = "uncertain"
+        else:
+            verdict = "off"
+        out.append(Passage(ps, pe, n, c, verdict))
+    return out
+
+
+def _about_topic(doc: Document, flags: list[bool]) -> bool:
+    """An article whose headline line uses a concept, or enough of whose sentences do, is
+    about the topic as a whole: its paragraphs without a concept ("活动现场，近200名青少年
+    参加") belong to the story. A bulletin (many stories) stays below the share."""
+    first_line = doc.text.split("\n", 1)[0].strip()
+    if (first_line == doc.title and len(first_line) <= HEADING_MAX and "\n" in doc.text
+            and concept_terms(doc.search_text[: len(first_line)])):
+        return True
+    total = sum(flags)
+    return total >= DOC_MIN_SENTENCES and total / max(1, len(flags)) >= DOC_MIN_SHARE
+
+
+def passage_relevance(doc: Document, judge: Judge | None = None) -> list[tuple[int, int]]:
+    """Cleaned-text ranges of the passages to extract from. Uncertain passages are kept
+    only when ``judge`` says so (no judge: left out)."""
+    keep = []
+    for p in passages(doc):
+        if p.verdict == "topic" or (
+            p.verdict == "uncertain" and judge is not None and judge(doc.text[p.start : p.end])
+        ):
+            keep.append((p.start, p.end))
+    return keep
+
+
+def document_is_relevant(doc: Document) -> bool:
+    """Any passage about the topic by code alone (the pre-filter for large corpora)."""
+    return any(p.verdict == "topic" for p in passages(doc))
+
+
+def in_ranges(ranges: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether the cleaned range ``[start, end)`` lies inside one of ``ranges``."""
+    return any(a <= start and end <= b for a, b in ranges)

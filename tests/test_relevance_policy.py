@@ -1,0 +1,85 @@
+"""Passage relevance and policy-document events: pure code, on made-up news text."""
+
+from __future__ import annotations
+
+from agent.extract.policy import issuers, policy_events
+from agent.extract.relevance import concept_terms, document_is_relevant, passage_relevance, passages
+from agent.ingest.cleaning import document_from_text
+
+BULLETIN = (
+    "本台消息\n"
+    "今年以来，全省住房改造工作稳步推进，共完成老旧小区改造1200个。各地加快施工进度。\n"
+    "省教育厅召开职业教育工作会议，部署推进产教融合。会议提出，到2025年建成10个市域产教联合体，"
+    "培养技能人才5万名。各职业院校要深化校企合作。\n"
+    "上半年全省外贸进出口总额增长5%，航班客流量恢复至疫情前水平。\n"
+    "今年夏粮喜获丰收，总产量比去年增长2%。各地抓紧晾晒入库。\n"
+    "气象台发布高温预警，最高气温可达39℃。请市民注意防暑。\n"
+    "全省文旅市场持续升温，暑期接待游客1.2亿人次。景区推出夜游项目。\n"
+    "新建高速公路通车，全长120公里。沿线设服务区4个。\n"
+)
+
+
+def test_a_bulletin_keeps_only_its_vocational_story() -> None:
+    doc = document_from_text(BULLETIN, path="b.txt")
+    kept = passage_relevance(doc)
+    texts = [doc.text[a:b] for a, b in kept]
+    assert len(texts) == 1 and "市域产教联合体" in texts[0]
+    assert document_is_relevant(doc)
+
+
+def test_a_passing_mention_is_uncertain_and_left_to_the_judge() -> None:
+    text = ("受台风影响，全市中小学、中等职业学校和幼儿园明日停课。气象部门提醒市民减少外出。"
+            "各区做好防汛准备，转移群众2000余人。")
+    doc = document_from_text(text, path="t.txt")
+    assert [p.verdict for p in passages(doc)] == ["off"]  # 中等职业学校 is a name, not a concept
+    storm = "防汛安置点设在武清区职教中心，安置群众300余人。各部门做好保障。气温持续升高。"
+    doc = document_from_text(storm, path="s.txt")
+    assert [p.verdict for p in passages(doc)] == ["uncertain"]
+    assert passage_relevance(doc) == []
+    assert passage_relevance(doc, judge=lambda _: True) == [(0, len(doc.text))]
+
+
+def test_two_character_concepts_match_whole_words_only() -> None:
+    assert concept_terms("职教中心开展培训") == ["职教"]
+    assert concept_terms("在职教师参加培训") == []
+    assert concept_terms("提高职工待遇") == []
+
+
+def test_issuers_split_on_the_list_mark_and_drop_the_count() -> None:
+    assert issuers("中共山东省委组织部、山东省人力资源和社会保障厅等16部门") == [
+        "中共山东省委组织部", "山东省人力资源和社会保障厅"]
+    assert issuers("日前重庆") == ["重庆"]
+
+
+def test_policy_documents_issued_are_events() -> None:
+    text = ("2023-08-02 10:00，正文：新华社北京8月1日电（记者王明）记者从教育部获悉，教育部办公厅"
+            "近日印发《关于加快职业教育专业建设的通知》。《通知》提出，各地要推进产教融合。"
+            "3月5日，省人社厅、省教育厅联合印发关于开展技能人才评价工作的实施方案，"
+            "明确了技能等级认定流程。")
+    doc = document_from_text(text, path="p.txt")
+    events = policy_events(doc)
+    assert [(e.organizers, e.document, e.date) for e in events] == [
+        (["教育部办公厅"], "关于加快职业教育专业建设的通知", None),
+        (["省人社厅", "省教育厅"], "关于开展技能人才评价工作的实施方案", "2023-03-05"),
+    ]
+    for e in events:
+        ev = e.evidence[0]
+        assert doc.original[ev.start:ev.end] == ev.quote
+        assert e.event_type == "发布文件"
+
+
+def test_event_fields_stated_in_the_sentence() -> None:
+    from agent.extract.event_fields import event_fields
+    from agent.text.normalize import search_form
+
+    text = ("技能大赛8月6日在湖北工程职业学院开赛。大赛由教育部、科技部、工信部等部门主办，"
+            "湖北省教育厅、黄石市人民政府承办。")
+    got = event_fields(text, search_form(text))
+    assert got.location == "湖北工程职业学院"
+    assert got.organizers == ["教育部", "科技部", "工信部"]
+    assert got.hosts == ["湖北省教育厅", "黄石市人民政府"]
+    trad = "啟動儀式在哈爾濱職業技術學院舉行，活動由湖南省教育廳主辦、湖南工業大學承辦。"
+    got = event_fields(trad, search_form(trad))
+    assert got.location == "哈爾濱職業技術學院"  # cut from the text, in its own script
+    assert got.organizers == ["湖南省教育廳"] and got.hosts == ["湖南工業大學"]
+    assert event_fields("8月1日在京举行了座谈。").location is None
