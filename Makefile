@@ -33,8 +33,14 @@ lint: install
 	$(BIN)/ruff check agent tests evals
 	$(BIN)/mypy agent
 
+DEV_CORPUS ?= ../shared/corpus/crud_news
+
+# The seeds, then the development set of unseen news (gold in evals/gold/dev): each gates
+# on its own thresholds.
 eval: install
 	$(AGENT) eval --suite all --gold evals/gold --corpus seeds
+	$(AGENT) eval --suite extraction --gold evals/gold/dev --corpus $(DEV_CORPUS) \
+		--thresholds evals/thresholds-dev.toml
 
 bench: install
 	$(AGENT) bench retrieval

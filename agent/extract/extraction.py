@@ -610,6 +610,15 @@ def relative_deadline(doc: Document, s: int, e: int) -> int | None:
     return year + max(offsets) if offsets else None
 
 
+FIGURE_NOUNS = lexicon.words("topic", "figure_nouns")
+
+
+def is_topic_figure(clause_form: str) -> bool:
+    """Whether a reported figure's clause counts something of the topic (schools,
+    trainees, contests, bases…): "城镇新增就业678万人" is news, not an indicator here."""
+    return any(noun in clause_form for noun in FIGURE_NOUNS)
+
+
 def targets_in_sentence(doc: Document, s: int, e: int,
                         inherited: int | None = None) -> list[Target]:
     """Indicators in one sentence, parsed by code; the clause is the evidence.
@@ -637,6 +646,8 @@ def targets_in_sentence(doc: Document, s: int, e: int,
         cs, ce = _clause(sentence, q.start, q.end)
         metric_from = max(cs, previous_end)
         previous_end = q.end
+        if not goal and not is_topic_figure(doc.search_text[s + cs : s + ce]):
+            continue
         start, end = doc.original_span(s + cs, s + ce)
         clause = sentence[cs:ce]
         baseline = change[0].value if change and abs(change[1].value - q.value) < 1e-9 else None
