@@ -20,7 +20,7 @@ import json
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -222,18 +222,35 @@ def slash_command(line: str) -> str | None:
     return line.split()[0].lower() if line.startswith("/") else None
 
 
-
-def run_lines(session: ChatSession, lines: Iterable[str], out: IO[str]) -> int:
-    """One JSON object per input line; returns the exit code."""
-    from agent.qa.answer import answer_json
-
+def session_inputs(lines: Iterable[str]) -> Iterator[tuple[str | None, str]]:
+    """``(slash command or None, line)`` for each non-empty line, until /exit or /quit."""
     for raw in lines:
         line = raw.strip()
         if not line:
             continue
         name = slash_command(line)
         if name in EXIT_COMMANDS:
-            break
+            return
+        yield name, line
+
+
+def _prompted(read: Callable[[str], str]) -> Iterator[str]:
+    """Lines typed at the prompt; Ctrl-C clears the line, Ctrl-D ends the session."""
+    while True:
+        try:
+            yield read("问> ")
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            return
+
+
+
+def run_lines(session: ChatSession, lines: Iterable[str], out: IO[str]) -> int:
+    """One JSON object per input line; returns the exit code."""
+    from agent.qa.answer import answer_json
+
+    for name, line in session_inputs(lines):
         if name:
             out.write(json.dumps(command_json(session, name), ensure_ascii=False) + "\n")
         else:
@@ -281,18 +298,7 @@ def run_interactive(session: ChatSession, console: Any,
                if session.answers else "")
     console.print(Text(f"zhijiao-agent chat · {n_docs} 篇文档{resumed} · /help 查看命令",
                        style="dim"))
-    while True:
-        try:
-            line = read("问> ").strip()
-        except KeyboardInterrupt:
-            continue
-        except EOFError:
-            break
-        if not line:
-            continue
-        name = slash_command(line)
-        if name in EXIT_COMMANDS:
-            break
+    for name, line in session_inputs(_prompted(read)):
         if name:
             if name == "/sources":
                 lines = format_sources(session.last, full=True)
