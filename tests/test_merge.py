@@ -48,16 +48,12 @@ def test_canonical_name_folds_script_width_quotes_aliases_spin() -> None:
     assert canonical_name("中原經濟區技工教育聯盟") == "中原经济区技工教育联盟"
     assert canonical_name(" 成立“中原经济区技工教育联盟” ") == "中原经济区技工教育联盟"
     assert canonical_name("《职业(yè)教育》联盟") == "职业教育联盟"
-    assert canonical_name("哈职院") == canonical_name("哈尔滨职业技术学院")
-    assert canonical_name("哈科技职院") == "哈尔滨科学技术职业学院"
-    assert canonical_name("产教统一定约") == canonical_name("产教融合联盟")
-    assert canonical_name("市域产教连合体") == "市域产教联合体"
-    assert canonical_name("产教统一协同体") == "产教融合共同体"
-    assert canonical_name("今世职业教化体系") == "现代职业教育体系"
-    assert canonical_name("开云职业教授联盟") == "职业教育联盟"
-    # 统一 alone is an ordinary word and is left alone
-    assert "统一" in canonical_name("统一战线联盟")
-    assert full_name("哈职院") == "哈尔滨职业技术学院"
+    assert canonical_name("江城市人社局") == canonical_name("江城市人力资源和社会保障局")
+    assert canonical_name("江城职教集团") == "江城职业教育集团"
+    assert canonical_name("开云职业教育联盟") == "职业教育联盟"  # injected spam brand
+    # the package reverses no spinning: a synonym table fitted to one reprint helps none
+    assert canonical_name("产教统一定约") != canonical_name("产教融合联盟")
+    assert full_name("人社部") == "人力资源和社会保障部"
     assert full_name("某某学院") == "某某学院"
 
 
@@ -68,7 +64,7 @@ def test_user_alias_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     aliases.reload()
     assert canonical_name("冀南技院") == "冀南技师学院"
     assert canonical_name("技工教育结盟") == "技工教育联盟"
-    assert canonical_name("哈职院") == "哈尔滨职业技术学院"  # bundled table still active
+    assert canonical_name("人社厅") == "人力资源和社会保障厅"  # bundled table still active
 
 
 # --------------------------------------------------------------------------- resolve
@@ -159,7 +155,14 @@ def test_traditional_vs_simplified_across_docs() -> None:
     assert len(a.evidence) == 4
 
 
-def test_spun_reprint_name_merges() -> None:
+def test_spun_reprint_name_merges_with_a_user_spin_table(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    extra = tmp_path / "aliases.toml"
+    extra.write_text('[spin]\n"产教统一" = "产教融合"\n"定约" = "联盟"\n"连合体" = "联合体"\n',
+                     "utf-8")
+    monkeypatch.setenv("AGENT_ALIASES", str(extra))
+    aliases.reload()
     d1 = DocumentExtraction(doc_id="orig", path="a.txt", alliances=[
         alliance("产教融合联盟", doc="orig", n_ev=2, kind="联盟")])
     d2 = DocumentExtraction(doc_id="spun", path="b.txt", alliances=[
@@ -174,24 +177,26 @@ def test_spun_reprint_name_merges() -> None:
     spun = next(a for a in merged.alliances if a.name == "产教融合联盟")
     assert spun.aliases == ["产教统一定约"]
     assert spun.doc_ids == ["orig", "spun"]
+    monkeypatch.delenv("AGENT_ALIASES")
+    aliases.reload()
 
 
 def test_abbreviated_lead_and_name() -> None:
     items = [
-        alliance("冰雪体育产教融合共同体", lead="哈科技职院",
-                 members=["哈职院", "哈尔滨奥创体育发展有限公司"]),
-        alliance("冰雪体育产教融合共同体", doc="d2", lead="哈尔滨科学技术职业学院",
-                 members=["哈尔滨职业技术学院"]),
-        alliance("哈职院现代学徒制联盟", doc="d3"),
-        alliance("哈尔滨职业技术学院现代学徒制联盟", doc="d4", n_ev=2),
+        alliance("冰雪体育产教融合共同体", lead="江城市人社局",
+                 members=["江城职教集团", "江城奥创体育发展有限公司"]),
+        alliance("冰雪体育产教融合共同体", doc="d2", lead="江城市人力资源和社会保障局",
+                 members=["江城职业教育集团"]),
+        alliance("江城职教集团现代学徒制联盟", doc="d3"),
+        alliance("江城职业教育集团现代学徒制联盟", doc="d4", n_ev=2),
     ]
     out = dedupe_within(items)
     assert len(out) == 2
     snow, appr = out
-    assert snow.lead == "哈尔滨科学技术职业学院"
-    assert snow.members == ["哈尔滨职业技术学院", "哈尔滨奥创体育发展有限公司"]
-    assert appr.name == "哈尔滨职业技术学院现代学徒制联盟"
-    assert appr.aliases == ["哈职院现代学徒制联盟"]
+    assert snow.lead == "江城市人力资源和社会保障局"
+    assert snow.members == ["江城职业教育集团", "江城奥创体育发展有限公司"]
+    assert appr.name == "江城职业教育集团现代学徒制联盟"
+    assert appr.aliases == ["江城职教集团现代学徒制联盟"]
 
 
 def test_distinct_alliances_kept_apart_in_merge() -> None:
@@ -291,7 +296,7 @@ def test_targets_merged_by_value_unit_year_and_metric() -> None:
         target("产教融合型企业", 100, "家", 2025, doc="d1"),
     ])
     d2 = DocumentExtraction(doc_id="d2", path="b.txt", targets=[
-        target("市域产教连合体", 2, "个", 2025, doc="d2", qualifier="以上", status="goal"),
+        target("市域产教联合体", 2, "个", 2025, doc="d2", qualifier="以上", status="goal"),
         target("市域产教联合体数量", 2, "个", 2026, doc="d2"),      # other year
         target("市域产教联合体数量", 3, "个", 2025, doc="d2"),      # other value
         target("省级产教融合型企业", 100, "所", 2025, doc="d2"),    # other unit

@@ -53,13 +53,6 @@ VALUE_REL_TOL = 1e-6
 
 # Word tables live in agent/lexicon/evaluation.toml (read in file order).
 
-#: Synonyms introduced by the synonym-spinning reprint (seed 001), applied after t2s,
-#: in order (longer patterns first). Applied to both sides, so genuine uses of these
-#: words stay comparable.
-SPUN_SYNONYMS: tuple[tuple[str, str], ...] = tuple(
-    lexicon.table("evaluation", "spun_synonyms").items()
-)
-
 #: Units that denote the same thing (after t2s and lower-casing).
 UNIT_EQUIVALENTS: dict[str, str] = dict(lexicon.table("evaluation", "unit_equivalents"))
 
@@ -72,13 +65,10 @@ def normalise_name(name: str) -> str:
 
     NFKC (full width → half width), pinyin glue such as ``(yè)`` removed, OpenCC t2s,
     lower-case, every punctuation and whitespace character removed (quotes, brackets,
-    《》, 、 …), then :data:`SPUN_SYNONYMS` applied.
+    《》, 、 …).
     """
     s = normalise_text(name)
-    s = "".join(ch for ch in s if not unicodedata.category(ch).startswith(("P", "Z", "C")))
-    for old, new in SPUN_SYNONYMS:
-        s = s.replace(old, new)
-    return s
+    return "".join(ch for ch in s if not unicodedata.category(ch).startswith(("P", "Z", "C")))
 
 
 def normalise_unit(unit: str | None) -> str | None:

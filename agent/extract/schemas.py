@@ -27,9 +27,9 @@ class Evidence(BaseModel):
 
 
 class EventMention(BaseModel):
-    name: str = Field(max_length=60, description="活动名称，如“中原经济区技工教育联盟成立大会”")
+    name: str = Field(max_length=60, description="活动名称，如“全省职业院校技能大赛”")
     event_type: str = Field(description="会议/成立大会/启动仪式/签约/揭牌/活动周/比赛/其他")
-    date: str | None = Field(default=None, description="原文中的日期，如“6月12日”")
+    date: str | None = Field(default=None, description="原文中的日期，如“8月1日”")
     location: str | None = Field(default=None, max_length=40, description="举办地点")
     organizers: list[str] = Field(default_factory=list, max_length=12, description="主办单位")
     hosts: list[str] = Field(default_factory=list, max_length=6, description="承办单位")

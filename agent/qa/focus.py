@@ -128,7 +128,7 @@ def clauses(text: str) -> list[tuple[int, int]]:
 
 
 EVENT_VERBS = lexicon.words("focus", "event_verbs")
-"""A when-question's clause that says what happened (…大会在绍兴中专召开)."""
+"""A when-question's clause that says what happened (…推进会在石家庄召开)."""
 
 
 def extract_spans(spec: QuestionSpec, cand: Candidate) -> list[tuple[int, int]]:
