@@ -267,6 +267,7 @@ def _is_org(doc: Document, name: str) -> bool:
     simple = search_form(name)
     return (
         2 <= len(name) <= 30
+        and "、" not in simple  # a list of bodies ("人社部门、高校、企业") is not one lead
         and simple.endswith(ORG_SUFFIXES)
         and not any(w in simple for w in ORG_NOISE)
         and _verbatim(doc, name)
@@ -277,12 +278,30 @@ def clean_alliance_name(name: str) -> str:
     """Drop a leading clause the model copied along (“……签署了X联盟框架协议” → X…)."""
     from agent.ingest.cleaning import search_form
 
-    name = name.strip().strip("“”\"'《》")
+    name = _strip_unpaired_marks(name.strip())
     simple = search_form(name)
     m = NAME_VERBS.match(simple)
     if m and len(simple) - m.end() >= 4:
         name = name[m.end() :]
-    return name.strip("“”\"'《》 ")
+    return _strip_unpaired_marks(name.strip())
+
+
+_PAIRS = {"“": "”", "《": "》", '"': '"', "'": "'"}
+
+
+def _strip_unpaired_marks(name: str) -> str:
+    """Quotation marks at either end that close nothing: “X联盟” → X联盟, but
+    “青少年技能实践基地”联盟 keeps its quoted part."""
+    while name and name[0] in _PAIRS and _PAIRS[name[0]] not in name[1:]:
+        name = name[1:]
+    while name and name[-1] in _PAIRS.values() and not any(
+        o in name[:-1] for o, c in _PAIRS.items() if c == name[-1]
+    ):
+        name = name[:-1]
+    if len(name) >= 2 and name[0] in _PAIRS and name.endswith(_PAIRS[name[0]]) \
+            and name.count(name[0]) == 1:
+        name = name[1:-1]  # the whole name quoted
+    return name.strip()
 
 
 _AGREEMENT_END = rf"({_alt('alliances.agreement_suffixes')})$"
@@ -375,9 +394,12 @@ ALLIANCE_SUFFIX = (
 _ESTABLISH_LE = "|".join(
     f"{verb}了?" for verb in lexicon.words("extraction", "alliances.establish_verbs_le")
 )
+# A name character, or a short bracketed part of the name ("…（含新能源汽车）…共同体").
+_NAME_CHAR = r"(?:[^，,。；;：:（）()]|（[^（）]{1,12}）|\([^()]{1,12}\))"
 ESTABLISH = re.compile(
-    rf"(?:{_ESTABLISH_LE}|{_alt('alliances.establish_verbs')})"
-    r"(?P<name>[^，,。；;：:（）()“][^，,。；;：:（）()]{1,39}?" + ALLIANCE_SUFFIX + ")"
+    rf"(?:{_ESTABLISH_LE}|(?:{_alt('alliances.establish_verbs')})了?)"
+    rf"(?P<name>(?:“[^”]{{1,30}}”{_NAME_CHAR}{{0,39}}?|[^，,。；;：:（）()“]{_NAME_CHAR}{{1,39}}?)"
+    + ALLIANCE_SUFFIX + ")"
 )
 FOLLOWING = re.compile(
     r"^[、和及与](?P<name>[^，,。；;：:（）()、和及与]{2,40}?" + ALLIANCE_SUFFIX + ")"
