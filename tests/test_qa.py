@@ -532,7 +532,7 @@ MODEL_UNANSWERABLE = [
 
 
 def _norm(text: str) -> str:
-    from agent.qa.answer import simplified
+    from agent.text.normalize import search_form as simplified
 
     return re.sub(r"\s+", "", simplified(text)).lower()
 
