@@ -32,6 +32,8 @@ from agent.core.errors import ModelError
 
 READY_PREFIX = "AGENT_LLM_LISTENING "
 DEFAULT_SEED = 42
+DEFAULT_POLL = 50
+"""llama.cpp's busy-wait level (0-100) of its worker threads; its own default."""
 LOG_NAME = "embedded-server.log"
 LOG_MAX_BYTES = 8 << 20
 
@@ -60,6 +62,8 @@ class EmbeddedServer:
         log_dir: Path,
         n_ctx: int = 8192,
         threads: int = 2,
+        threads_batch: int | None = None,
+        poll: int = DEFAULT_POLL,
         seed: int = DEFAULT_SEED,
         startup_timeout_s: float = 180.0,
         python: str | None = None,
@@ -69,6 +73,8 @@ class EmbeddedServer:
         self.log_path = self.log_dir / LOG_NAME
         self.n_ctx = n_ctx
         self.threads = max(1, threads)
+        self.threads_batch = max(1, threads_batch or self.threads)
+        self.poll = poll
         self.seed = seed
         self.startup_timeout_s = startup_timeout_s
         self.python = python or sys.executable
@@ -101,6 +107,10 @@ class EmbeddedServer:
             str(self.n_ctx),
             "--threads",
             str(self.threads),
+            "--threads-batch",
+            str(self.threads_batch),
+            "--poll",
+            str(self.poll),
             "--seed",
             str(self.seed),
         ]
@@ -268,7 +278,8 @@ class EmbeddedServer:
 # ---------------------------------------------------------------------- child process
 
 
-def _serve(model: str, n_ctx: int, threads: int, seed: int) -> None:  # pragma: no cover
+def _serve(model: str, n_ctx: int, threads: int, threads_batch: int, poll: int,
+           seed: int) -> None:  # pragma: no cover
     # Private copy of the real stdout for the ready line; C-level stdout -> log (stderr).
     ready = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
@@ -293,7 +304,9 @@ def _serve(model: str, n_ctx: int, threads: int, seed: int) -> None:  # pragma: 
     params.port = 0
     params.hostnames = ["127.0.0.1"]
     params.cpuparams.n_threads = threads
-    params.cpuparams_batch.n_threads = threads
+    params.cpuparams_batch.n_threads = threads_batch
+    params.cpuparams.poll = poll
+    params.cpuparams_batch.poll = poll
     params.sampling.seed = seed
     params.sampling.temp = 0.0
     server = xl.Server(params)
@@ -307,10 +320,13 @@ def main(argv: list[str] | None = None) -> None:  # pragma: no cover
     parser.add_argument("--model", required=True)
     parser.add_argument("--ctx", type=int, default=8192)
     parser.add_argument("--threads", type=int, default=max(1, os.cpu_count() or 1))
+    parser.add_argument("--threads-batch", type=int, default=None)
+    parser.add_argument("--poll", type=int, default=DEFAULT_POLL)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)
     try:
-        _serve(args.model, args.ctx, args.threads, args.seed)
+        _serve(args.model, args.ctx, args.threads, args.threads_batch or args.threads,
+               args.poll, args.seed)
     except BaseException as exc:  # report one line in the log, exit without finalizers
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         os._exit(1)
