@@ -12,7 +12,7 @@ import lxml.html
 import pytest
 
 from agent.core.files import TMP_SUFFIX
-from agent.extract.schemas import Event, Evidence
+from agent.extract.schemas import Alliance, Event, Evidence
 from agent.report import ReportData, parse_ref, render_html, render_markdown, write_report
 from agent.report.model import document_items, item_name, item_year
 from agent.text.dates import parse_iso as parse_date
@@ -377,3 +377,20 @@ def test_refs_and_years(data: ReportData) -> None:
     assert parse_date("6月12日") is None
     event = Event(name="x", event_type="会议", date=None, date_text="2024年5月", evidence=[])
     assert item_year(event) == 2024
+
+
+def test_a_failed_overview_does_not_fail_the_report() -> None:
+    from agent.core.errors import ModelError
+    from agent.extract.schemas import MergedItems
+    from agent.report.overview import overview_or_none
+
+    class CutOff:
+        model = "fake"
+
+        def structured(self, *args: object, **kwargs: object) -> object:
+            raise ModelError("output was cut off at max_tokens")
+
+    ev = Evidence(doc_id="d", quote="职业教育联盟成立", start=0, end=8)
+    merged = MergedItems(alliances=[Alliance(name="江城职业教育联盟", evidence=[ev])])
+    overview, reason = overview_or_none(CutOff(), merged)  # type: ignore[arg-type]
+    assert overview == [] and reason is not None and "cut off" in reason

@@ -133,14 +133,16 @@ def report(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, title: st
     from agent.core.errors import InputError
     from agent.report import write_report
     from agent.report.build import build_report
-    from agent.report.overview import write_overview
+    from agent.report.overview import overview_or_none
 
     wanted = {f.strip().lower() for f in formats.split(",") if f.strip()}
     if not wanted or not wanted <= {"md", "markdown", "html", "json"}:
         raise InputError(f"--format takes md, html, json (got {formats!r})")
     _settings, store, llm, run = _run_summary(ctx, paths, model, "report", False)
     try:
-        overview = [] if no_overview else write_overview(llm, run.merged)
+        overview, skipped = ([], None) if no_overview else overview_or_none(llm, run.merged)
+        if skipped:
+            click.echo(f"warning: report written without the overview: {skipped}", err=True)
         run.usage = llm.usage()
     finally:
         llm.close()

@@ -57,7 +57,10 @@ class VerifiedOverview(OverviewDraft):
 
 
 def write_overview(llm: ChatModel, merged: MergedItems) -> list[tuple[str, list[str]]]:
-    """Sentences with refs like ``alliance:1``; unsupported sentences are dropped."""
+    """Sentences with refs like ``alliance:1``; unsupported sentences are dropped.
+
+    Raises :class:`~agent.core.errors.ModelError` when the model fails; the report treats
+    the overview as optional (:func:`overview_or_none`)."""
     from agent.core.prompts import load_prompt
 
     lines = item_lines(merged)
@@ -74,3 +77,16 @@ def write_overview(llm: ChatModel, merged: MergedItems) -> list[tuple[str, list[
     )
     kinds = {"E": "event", "A": "alliance", "T": "target"}
     return [(s.text, [f"{kinds[r[0]]}:{r[1:]}" for r in s.refs]) for s in draft.sentences]
+
+
+def overview_or_none(
+    llm: ChatModel, merged: MergedItems
+) -> tuple[list[tuple[str, list[str]]], str | None]:
+    """The overview, or none and the reason when the model could not write one: the
+    report's tables and evidence do not depend on an optional summary."""
+    from agent.core.errors import ModelError
+
+    try:
+        return write_overview(llm, merged), None
+    except ModelError as exc:
+        return [], str(exc)
