@@ -242,3 +242,25 @@ def test_prompt_injection_line_is_fenced() -> None:
     user = messages[-1]["content"]
     assert user.count("</document>") == 1 and user.rstrip().endswith("</document>")
     assert "数据" in messages[0]["content"]
+
+
+def test_goals_inherit_the_list_head_and_resolve_this_year() -> None:
+    text = ("2023-07-20 10:00，正文：省人社厅印发就业促进方案。\n到2025年，全省新增技能人才50万人；"
+            "建成高技能人才培训基地20个；培育技能大师工作室100个。今年计划培训农民工10万人次。"
+            "今年以来，全省已培训技能人才3万人次。城镇新增就业678万人。\n"
+            "到2030年，全面建成技能型社会；\n新建实训基地5个。")
+    doc = document_from_text(text, path="plan.txt", doc_id="p")
+    spans = X.split_sentences(doc.text)
+    scopes = X.deadline_scopes(doc, spans)
+    got = [(t.amount_text, t.metric, t.deadline_year, t.status)
+           for s, e in spans for t in X.targets_in_sentence(doc, s, e, scopes.get((s, e)))]
+    assert got == [
+        ("50万人", "技能人才", 2025, "goal"),
+        ("20个", "高技能人才培训基地", 2025, "goal"),
+        ("100个", "技能大师工作室", 2025, "goal"),
+        ("10万人次", "农民工", 2023, "goal"),
+        ("3万人次", "技能人才", None, "reported"),
+        # 城镇新增就业: a reported figure that counts nothing of the topic is left out;
+        # the 2030 list ends with its paragraph
+        ("5个", "实训基地", None, "reported"),
+    ]

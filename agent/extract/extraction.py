@@ -611,13 +611,17 @@ def deadline_scopes(doc: Document, spans: list[tuple[int, int]]) -> dict[tuple[i
 
     out: dict[tuple[int, int], int] = {}
     scope: int | None = None
+    previous_end = 0
     for s, e in spans:
+        if "\n" in doc.text[previous_end:s]:
+            scope = None  # a list never runs into the next paragraph
+        previous_end = e
         sentence = doc.search_text[s:e].strip()
         if scope is not None:
             out[(s, e)] = scope
         elif _LIST_HEAD.match(sentence):
             scope = parse_deadline_year(sentence)
-        if not sentence or sentence[-1] not in "；;：:" or "\n" in doc.text[s:e]:
+        if not sentence or sentence[-1] not in "；;：:":
             scope = None
     return out
 
