@@ -18,8 +18,9 @@ trap 'rm -rf "$work"' EXIT
 "$py" -m build --wheel --outdir "$work/dist" "$root" >"$work/build.log" 2>&1 \
   || { cat "$work/build.log" >&2; exit 1; }
 wheel=$(ls "$work"/dist/zhijiao_agent-*.whl)
+"$py" -m zipfile -l "$wheel" > "$work/wheel-files.txt"
 for member in agent/prompts/answer.md agent/lexicon/__init__.py $(cd "$root" && ls agent/lexicon/*.toml); do
-  "$py" -m zipfile -l "$wheel" | grep -q " *$member " \
+  grep -q "^$member " "$work/wheel-files.txt" \
     || { echo "error: $member is not in $(basename "$wheel")" >&2; exit 1; }
 done
 
