@@ -9,19 +9,15 @@ from dataclasses import dataclass, field
 
 from agent import lexicon
 
-
-def _alt(key: str) -> str:
-    return "|".join(sorted(lexicon.words("events", key), key=len, reverse=True))
-
-
 _BODIES = r"[^，,。；;：:！？!?（）()“”]{2,80}?"
-ORGANIZERS = re.compile(rf"由(?P<bodies>{_BODIES})(?:{_alt('organizer_verbs')})")
-HOSTS = re.compile(rf"(?:^|[，,；;。、]|由)(?P<bodies>{_BODIES})(?:{_alt('host_verbs')})")
-PLACE = re.compile(
-    rf"(?:在|于)(?P<place>[^，,。；;：:！？!?“”在于]{{2,30}}?)(?:{_alt('held_verbs')})"
-)
+_ORGANIZER_VERBS = lexicon.alternation("events", "organizer_verbs")
+_HOST_VERBS = lexicon.alternation("events", "host_verbs")
+_HELD_VERBS = lexicon.alternation("events", "held_verbs")
+ORGANIZERS = re.compile(rf"由(?P<bodies>{_BODIES})(?:{_ORGANIZER_VERBS})")
+HOSTS = re.compile(rf"(?:^|[，,；;。、]|由)(?P<bodies>{_BODIES})(?:{_HOST_VERBS})")
+PLACE = re.compile(rf"(?:在|于)(?P<place>[^，,。；;：:！？!?“”在于]{{2,30}}?)(?:{_HELD_VERBS})")
 _SEPARATOR = re.compile(r"[、，,]|(?<=[局厅部委院校会府司])和")
-_TRAILING_COUNT = re.compile(r"等[0-9一二三四五六七八九十多]*(?:个|家)?(?:部门|单位)?$")
+_TRAILING_COUNT = re.compile(r"等[0-9一二三四五六七八九十两多几]*(?:个|家)?(?:部门|单位|家)?$")
 _TIME_ONLY = re.compile(r"^[0-9一二三四五六七八九十月日号年上下午晚]+$")
 
 
@@ -32,9 +28,10 @@ class EventFields:
     hosts: list[str] = field(default_factory=list)
 
 
-def _bodies(text: str, start: int, end: int) -> list[str]:
-    """The bodies listed in ``text[start:end]`` (``A、B等部门`` → A, B)."""
-    listed = _TRAILING_COUNT.sub("", text[start:end])
+def listed_bodies(text: str) -> list[str]:
+    """The bodies named in a list (``A、B等16部门`` → A, B; 和 separates only after a body's
+    ending: 人力资源和社会保障厅 is one name)."""
+    listed = _TRAILING_COUNT.sub("", text)
     out = []
     for part in _SEPARATOR.split(listed):
         part = part.strip()
@@ -53,8 +50,8 @@ def event_fields(text: str, form: str | None = None) -> EventFields:
         out.location = text[m.start("place") : m.end("place")]
     hosts_from = 0
     if m := ORGANIZERS.search(form):
-        out.organizers = _bodies(text, m.start("bodies"), m.end("bodies"))
+        out.organizers = listed_bodies(text[m.start("bodies") : m.end("bodies")])
         hosts_from = m.end()
     if m := HOSTS.search(form, hosts_from):
-        out.hosts = _bodies(text, m.start("bodies"), m.end("bodies"))
+        out.hosts = listed_bodies(text[m.start("bodies") : m.end("bodies")])
     return out

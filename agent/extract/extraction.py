@@ -233,10 +233,6 @@ def alliance_kind(name: str) -> str:
     return "其他"
 
 
-def _year(doc: Document) -> int | None:
-    return doc.published_year
-
-
 def _names(values: list[str]) -> list[str]:
     from agent.extract.aliases import full_name
 
@@ -485,7 +481,7 @@ def finalise_alliance(doc: Document, window: Window, m: AllianceMention) -> Alli
     if evidence is None:
         return None
     name = _surface_name(doc, window, name)
-    founded = parse_date(m.founded, default_year=_year(doc)) if m.founded else None
+    founded = parse_date(m.founded, default_year=doc.published_year) if m.founded else None
     lead = code_lead(doc, window, name, evidence)
     if lead is None and m.lead and _is_org(doc, m.lead.strip()):
         lead = full_name(m.lead.strip())
@@ -513,9 +509,9 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
         return None
     clean_start = doc.cleaned_index(found.start)
     evidence = _sentence_evidence(doc, window, clean_start, clean_start + 1)
-    date = parse_date(m.date, default_year=_year(doc)) if m.date else None
+    date = parse_date(m.date, default_year=doc.published_year) if m.date else None
     if date is None:
-        date = parse_date(evidence.quote, default_year=_year(doc))
+        date = parse_date(evidence.quote, default_year=doc.published_year)
     stated = _stated_fields(doc, clean_start)
     return Event(
         name=m.name.strip(),
@@ -628,7 +624,7 @@ def deadline_scopes(doc: Document, spans: list[tuple[int, int]]) -> dict[tuple[i
 
 def relative_deadline(doc: Document, s: int, e: int) -> int | None:
     """今年/年内/年底前 → the publication year, 明年 → the next one (goals only)."""
-    year = _year(doc)
+    year = doc.published_year
     if year is None:
         return None
     form = doc.search_text[s:e]
@@ -654,7 +650,7 @@ def targets_in_sentence(doc: Document, s: int, e: int,
 
     sentence = doc.text[s:e]
     deadline = parse_deadline_year(sentence) or inherited
-    published = _year(doc)
+    published = doc.published_year
     cued = any(cue in doc.search_text[s:e] for cue in GOAL_CUES[2:])
     if deadline is None and cued:
         deadline = relative_deadline(doc, s, e)

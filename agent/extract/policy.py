@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from agent import lexicon
+from agent.extract.event_fields import listed_bodies
 from agent.extract.evidence import range_evidence
 from agent.extract.schemas import Event
 from agent.ingest.chunking import split_sentences
@@ -17,9 +18,9 @@ from agent.text.numbers import parse_date
 
 EVENT_TYPE = "发布文件"
 
-_VERB = "|".join(sorted(lexicon.words("policy", "verbs"), key=len, reverse=True))
-_ENDING = "|".join(sorted(lexicon.words("policy", "title_endings"), key=len, reverse=True))
-_TIME = "|".join(lexicon.words("policy", "time_words"))
+_VERB = lexicon.alternation("policy", "verbs")
+_ENDING = lexicon.alternation("policy", "title_endings")
+_TIME = lexicon.alternation("policy", "time_words")
 _DATE = r"(?:[0-9一二三四五六七八九十元]{1,3}月[0-9一二三四五六七八九十]{1,3}[日号])"
 
 ISSUE_RE = re.compile(
@@ -31,15 +32,11 @@ ISSUE_RE = re.compile(
 _LEADING = re.compile(rf"^(?:{_TIME}|{_DATE}|为[^，,]*|据[^，,]*|[0-9]{{4}}年)+")
 # A report's own dateline is not the date of the act: "新华社北京7月27日电（记者…）…近日印发".
 _DATELINE = re.compile(r"^.*?[0-9一二三四五六七八九十]{1,3}日(?:电|讯)\s*(?:[（(][^）)]*[）)])?")
-_SPLIT = re.compile(r"[、，,]")  # not 和: 人力资源和社会保障厅 is one name
-_TRAILING_COUNT = re.compile(r"等[0-9一二三四五六七八九十两多几]*(?:个)?(?:部门|单位|家)?$")
 
 
 def issuers(text: str) -> list[str]:
     """``中共山东省委组织部、山东省人社厅等16部门`` → the two named bodies."""
-    text = _LEADING.sub("", text.strip())
-    text = _TRAILING_COUNT.sub("", text)
-    return [p.strip() for p in _SPLIT.split(text) if len(p.strip()) >= 2]
+    return listed_bodies(_LEADING.sub("", text.strip()))
 
 
 def policy_events(doc: Document, ranges: list[tuple[int, int]] | None = None) -> list[Event]:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from dataclasses import dataclass
+from functools import cache, cached_property, lru_cache
 from typing import Any, Literal
 
 Script = Literal["simplified", "traditional", "mixed", "unknown"]
@@ -203,7 +203,6 @@ class NormalizedText:
     original: str
     script: Script
     simplified: str
-    _tokens: list[str] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def of(cls, text: str | NormalizedText) -> NormalizedText:
@@ -211,10 +210,8 @@ class NormalizedText:
             return text
         return cls(original=text, script=detect_script(text), simplified=search_form(text))
 
-    @property
+    @cached_property
     def tokens(self) -> list[str]:
-        if not self._tokens and self.simplified.strip():
-            from agent.index.lexical import tokenize
+        from agent.index.lexical import tokenize
 
-            self._tokens.extend(tokenize(self.simplified))
-        return self._tokens
+        return tokenize(self.simplified) if self.simplified.strip() else []
