@@ -132,6 +132,9 @@ def test_chat_json_lines_rewrites_follow_up_and_sources(cli_env: Path) -> None:
     assert second["answerable"] and "6月12日" in second["answer"]
     streamed = [json.loads(c.request.content).get("stream") for c in route.calls]
     assert streamed == [None, True, None]  # answer, rewrite, answer
+    # usage is what each answer cost (the second includes its rewrite), not the total
+    assert first["usage"]["model"] == "test-model"
+    assert first["usage"]["calls"] == 1 and second["usage"]["calls"] == 2
     assert sources["command"] == "sources" and sources["question"] == Q2
     cit = sources["citations"][0]
     assert cit["path"].endswith("002_af21a9a31e226004.txt") and cit["quote"].startswith("6月12日")

@@ -101,7 +101,9 @@ def test_percentile_and_usage_delta() -> None:
     before = {"model": "m", "calls": 2, "cache_hits": 1, "prompt_tokens": 100,
               "completion_tokens": 10, "latency_s": 1.5, "cost_usd": None}
     after = {**before, "calls": 5, "prompt_tokens": 400, "latency_s": 3.0}
-    delta = runner.usage_delta(after, before)
+    from agent.llm.client import usage_delta
+
+    delta = usage_delta(after, before)
     assert delta == {"calls": 3.0, "cache_hits": 0.0, "prompt_tokens": 300.0,
                      "completion_tokens": 0.0, "latency_s": 1.5}
 

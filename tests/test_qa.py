@@ -451,7 +451,9 @@ def test_cli_ask_json_shape(cli_env: dict[str, str]) -> None:
     data = json.loads(result.stdout)
     assert list(data) == ["question", "answer", "answerable", "citations", "usage"]
     assert data["answerable"] is True and data["question"] == FUNDS_Q
-    assert list(data["citations"][0]) == ["doc_id", "path", "chunk_id", "quote", "start", "end"]
+    assert list(data["citations"][0]) == ["doc_id", "path", "chunk_id", "quote", "text", "start",
+                                          "end"]
+    assert "职(" not in data["citations"][0]["text"]  # the cleaned span, for display
     assert data["usage"]["model"] == "test-model" and data["usage"]["calls"] == 1
 
 
@@ -619,3 +621,31 @@ def test_model_refuses_what_the_documents_do_not_say(
     answer = model_answers[question][0]
     assert not answer.answerable, answer.answer
     assert answer.answer.startswith("文档中没有提到") and not answer.citations
+
+
+def test_citation_text_is_the_cleaned_span_of_an_exact_original_slice() -> None:
+    from agent.ingest.cleaning import document_from_text
+    from agent.qa.schemas import Citation
+
+    original = "記者 張三\n本報訊 發展職業(yè)教育活動(dòng)周在哈爾濱開幕。"
+    doc = document_from_text(original, path="x.txt")
+    start = original.index("發展")
+    end = original.index("。") + 1
+    shown = doc.cleaned_text(start, end)
+    assert shown == "發展職業教育活動周在哈爾濱開幕。"
+    cit = Citation(doc_id="d", path="x.txt", chunk_id="c", quote=original[start:end],
+                   start=start, end=end, text=shown)
+    assert original[cit.start:cit.end] == cit.quote and cit.shown == shown
+    assert Citation(doc_id="d", path="x", chunk_id="c", quote=" a\n b ", start=0,
+                    end=5).shown == "a b"
+
+
+def test_answer_cost_line_is_per_answer() -> None:
+    from agent.qa.chat import answer_cost
+    from agent.qa.schemas import Answer
+
+    ans = Answer(question="q", answer="a", answerable=True,
+                 usage={"calls": 2.0, "cache_hits": 1.0, "prompt_tokens": 1200.0,
+                        "completion_tokens": 330.0})
+    assert answer_cost(ans, 8.14) == "8.1s · 2 次模型调用（另 1 次缓存） · 1,530 tokens"
+    assert answer_cost(ans.model_copy(update={"usage": {}}), 0.3) == "0.3s"

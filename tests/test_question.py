@@ -7,6 +7,8 @@ from agent.qa.question import (
     asked_office,
     asked_units,
     asks_when,
+    content_words,
+    coverage,
     mentions_role,
     novel_chars,
     office_stated,
@@ -101,3 +103,109 @@ def test_clauses_keep_quoted_commas() -> None:
     text = "活动周期间,哈市将以“匠心育人,技展未来”为主题,开展系列职教活动。"
     parts = [text[a:b] for a, b in clauses(text)]
     assert parts == ["活动周期间", "哈市将以“匠心育人,技展未来”为主题", "开展系列职教活动"]
+
+
+def test_terms_say_the_same_thing_in_other_words() -> None:
+    from agent.text.terms import forms, says
+
+    assert says("普高", "普通高中和中职招生规模大体相当")
+    assert says("中等职业学校", "全市中职招生2万人")
+    assert says("人社局", "市人力资源和社会保障局发布通知")  # aliases.toml pairs too
+    # narrower words answer a general question, not the other way round
+    assert says("中职", "全省中专、职高招生计划")
+    assert not says("中专", "全省中职招生计划")
+    assert says("教育部门", "市教育局发文") and not says("教育部", "市教育局发文")
+    # class nouns by their instances
+    assert says("城市", "哈尔滨市、呼和浩特市等地联合举办", instances=True)
+    assert not says("城市", "哈尔滨市、呼和浩特市等地联合举办")
+    assert says("省份", "来自河南省、山东省的代表", instances=True)
+    assert not says("城市", "开拓国内外市场", instances=True)
+    assert forms("普高")[0] == "普通高中" and "普高" in forms("普高")
+
+
+def test_paraphrased_questions_are_met_by_texts_in_other_words() -> None:
+    spec = QuestionSpec("有几个城市加入了这个联盟？")
+    text = "哈尔滨市、呼和浩特市、长春市3个城市的职业院校加入联盟"
+    assert spec.unmet(text, text, [text]) == []
+    listed = "哈尔滨市、呼和浩特市、长春市的职业院校加入联盟"
+    assert "城市" not in spec.unmet(listed, listed, [listed], "哈尔滨市、呼和浩特市、长春市")
+    # the kind of answer asked (角色) is not required in the text
+    role = QuestionSpec("园区在产教融合中扮演什么角色？")
+    assert "角色" not in content_words(role.query)
+    quote = "园区搭平台、企业接项目、院校育人才"
+    assert role.unmet(quote, quote, [quote], quote) == []
+    assert coverage(content_words("普高和中职的招生比例是多少？"),
+                    "普通高中与中等职业学校招生比例大体相当") == 1.0
+
+
+def test_numbers_compare_by_value_and_years_bind_to_the_cited_sentence() -> None:
+    spec = QuestionSpec("2021年全市技能人才增长了多少？")
+    other_year = "2022年全市技能人才增长12%。"
+    assert "2021年" in spec.unmet(other_year, "2021年以来" + other_year, [other_year], "12%")
+    same = "2021年全市技能人才增长12%。"
+    assert spec.unmet(same, same, [same], "增长12%") == []
+    chinese = "二〇二一年全市技能人才增长12%。"
+    assert spec.unmet(chinese, chinese, [chinese], "增长12%") == []
+    # a sentence without a year takes it from its article's lead
+    bare = "全市技能人才增长12%。"
+    assert spec.unmet(bare, "2021年全市人才工作综述。" + bare, [bare], "增长12%") == []
+    count = QuestionSpec("招收的12000名学员来自哪里？")
+    text = "共招收学员1.2万名，来自全省各地。"
+    assert count.constraints[0].met(text)
+
+
+def test_an_answer_saying_the_fact_is_not_given_is_a_refusal() -> None:
+    from agent.qa.question import says_not_given
+
+    assert says_not_given("资料中未给出具体人数。")
+    assert says_not_given("文件中沒有提到主演名單。")  # traditional script too
+    assert not says_not_given("该校未收取任何费用，共培训120人。")
+
+
+def test_other_edition_other_level_other_organisation_are_not_answers() -> None:
+    spec = QuestionSpec("上一届（第八届）江西省“互联网+”大赛中，宜春职业技术学院拿了几个金奖？")
+    ninth = "在第九届江西省“互联网+”大学生创新创业大赛中，宜春职业技术学院获金奖4项。"
+    assert "第8届" in spec.unmet(ninth, ninth, [ninth], "金奖4项")
+    eighth = ninth.replace("第九届", "第八届")
+    assert spec.unmet(eighth, eighth, [eighth], "金奖4项") == []
+    # 中职组 asked, the text reports 高职组
+    group = QuestionSpec("技能大赛中职组嵌入式赛项有多少支队伍参赛？")
+    high = "高职组嵌入式系统应用开发赛项共有69支队伍参赛。"
+    assert "中职组" in group.unmet(high, high, [high], "69支队伍")
+    # another school's figure
+    other = QuestionSpec("赣南师范大学获得了几个金奖？")
+    assert "赣南师范大学" in other.unmet(ninth, "决赛在赣南师范大学举行。" + ninth, [ninth],
+                                        "金奖4项")
+    # an abbreviation of the asked school is the school
+    short = QuestionSpec("宜春职院拿了几个金奖？")
+    assert short.unmet(ninth, ninth, [ninth], "金奖4项") == []
+    # a news dateline is not the date of the event
+    when = QuestionSpec("推进会是哪一天召开的？")
+    dateline = "红网时刻新闻7月28日讯(记者 潘锦)近日,推进会在石家庄召开。"
+    assert "时间" in when.unmet(dateline, dateline, [dateline], dateline)
+
+
+def test_counted_medals_and_modal_verbs() -> None:
+    medals = QuestionSpec("中国队在第43届世赛上拿了几块金牌？")
+    text = "中国代表团在第43届世界技能大赛上获得4枚金牌。"
+    assert medals.unmet(text, text, [text], "4枚金牌") == []
+    times = QuestionSpec("技能提升补贴一个人一年最多能领几次？")
+    assert all(c.label != "能领" for c in times.constraints)
+
+
+def test_questions_of_several_parts_are_split_with_their_subject() -> None:
+    from agent.qa.question import split_question
+
+    assert split_question("两校在博州共建的产业学院叫什么？由谁揭的牌？") == [
+        "两校在博州共建的产业学院叫什么？", "两校在博州共建的产业学院由谁揭的牌？"]
+    assert split_question("宜春职院有多少学生报名参加了这次大赛，最后几个项目进了省决赛？") == [
+        "宜春职院有多少学生报名参加了这次大赛？", "宜春职院最后几个项目进了省决赛？"]
+    # one question, even with a comma or 、 inside
+    assert split_question("协议是哪天、在哪里签的？") == ["协议是哪天、在哪里签的？"]
+    assert split_question("如果拿到中级证书，能补多少钱？") == ["如果拿到中级证书，能补多少钱？"]
+    # a second part that names its own subject keeps it
+    parts = split_question("贵州有几个国家级技能大师工作室？省级工作室有几个？")
+    assert parts[1] == "省级工作室有几个？" or parts[1].startswith("贵州")
+    # traditional script in, traditional out
+    second = split_question("廣東生態工程職業學院今年拿了幾個一等獎？上一年度又是幾個？")[1]
+    assert second.startswith("廣東生態工程職業學院")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -17,6 +18,48 @@ def console(stderr: bool = False) -> Any:
     from rich.console import Console
 
     return Console(stderr=stderr, soft_wrap=False)
+
+
+# Library loggers that repeat, line by line, what the project's own ``error:`` line says
+# (instructor logs "API call failed on attempt N" at ERROR, so it needs CRITICAL).
+_LIBRARY_LEVELS = {
+    "instructor": logging.CRITICAL,
+    "openai": logging.ERROR,
+    "httpx": logging.ERROR,
+    "httpcore": logging.ERROR,
+}
+
+
+class _EchoHandler(logging.Handler):
+    """A log record as one ``warning: …`` line on the current stderr (click's, so that
+    CliRunner and redirected output see it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(f"{record.levelname.lower()}: {self.format(record)}", err=True)
+        except Exception:
+            self.handleError(record)
+
+
+def setup_logging(verbose: int = 0) -> None:
+    """Project warnings as ``warning:`` lines; library log lines only with ``-v`` (``-vv``:
+    debug). A second call replaces the first one's setup."""
+    root, project = logging.getLogger(), logging.getLogger("agent")
+    _drop_echo_handlers(root, project)
+    level = logging.WARNING if not verbose else logging.INFO if verbose == 1 else logging.DEBUG
+    root.setLevel(level)
+    handler = _EchoHandler(level)
+    if verbose:
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    (root if verbose else project).addHandler(handler)
+    for name, quiet in _LIBRARY_LEVELS.items():
+        logging.getLogger(name).setLevel(logging.NOTSET if verbose else quiet)
+
+
+def _drop_echo_handlers(*loggers: logging.Logger) -> None:
+    for logger in loggers:
+        for handler in [h for h in logger.handlers if isinstance(h, _EchoHandler)]:
+            logger.removeHandler(handler)
 
 
 def fail(message: str, code: int) -> None:

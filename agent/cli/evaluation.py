@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from agent.cli.common import dump_json, handle_errors
+from agent.cli.common import dump_json, handle_errors, settings_from
 
 SUITE_CHOICES = ("extraction", "qa", "retrieval", "all")
 
@@ -208,5 +208,28 @@ def bench_retrieval(benchmarks: Path, scale: int, as_json: bool) -> None:
     from agent.evaluation.bench import run_retrieval_bench
 
     result = run_retrieval_bench(benchmarks, scale=scale, echo=click.echo)
+    if as_json:
+        dump_json(result)
+
+
+@bench.command("qa")
+@click.option("--benchmarks", type=click.Path(path_type=Path), default=Path("../shared/benchmarks"),
+              show_default=True)
+@click.option("--per-side", default=10, show_default=True, type=click.IntRange(1, 300),
+              help="Questions per dataset on indexed contexts, and as many on held-out ones.")
+@click.option("--model", help="Model name (endpoint) for this run.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def bench_qa(ctx: click.Context, benchmarks: Path, per_side: int, model: str | None,
+             as_json: bool) -> None:
+    """CMRC 2018 / DRCD as QA: answered on indexed contexts, refused on held-out ones."""
+    from agent.evaluation.bench import run_qa_bench
+    from agent.llm.client import LLM
+
+    settings = settings_from(ctx, model=model)
+    with LLM.from_settings(settings, "bench") as llm:
+        result = run_qa_bench(benchmarks, llm, per_side=per_side, echo=click.echo)
+        result["usage"] = llm.usage()
     if as_json:
         dump_json(result)

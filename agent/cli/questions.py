@@ -29,7 +29,7 @@ def ask(ctx: click.Context, question: str, as_json: bool, k: int, model: str | N
     with LLM.from_settings(settings, "ask") as llm:
         answer = answer_question(store, llm, question, k=k)
         if as_json:
-            dump_json(answer_json(answer, usage=llm.usage()))
+            dump_json(answer_json(answer, model=llm.usage().get("model")))
             return
     click.echo(answer.answer)
     lines = format_sources(answer)

@@ -1,19 +1,30 @@
 """Settings: defaults < ``agent.toml`` < environment variables < CLI flags.
 
 ``agent.toml`` is looked up in the working directory (or ``AGENT_CONFIG``). Keys mirror
-the field names below; environment variables use the names in ``ENV_NAMES``.
+the field names below, under an ``[agent]`` table (or at the top level when the file has
+no such table); environment variables use the names in ``ENV_NAMES``. Unknown keys are
+reported as warnings; a value out of bounds is one :class:`ConfigError` naming the setting
+and where it came from.
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
 from agent.core.errors import InputError
+
+log = logging.getLogger(__name__)
+
+SECTION = "agent"
+
+_Price = Annotated[float, Field(ge=0)]
 
 
 class ConfigError(InputError):
@@ -25,14 +36,14 @@ class Settings(BaseModel):
     store: Path = Path(".agent")
     chroma_url: str | None = None
     cache_dir: Path = Field(default_factory=lambda: default_cache_dir())
-    max_file_mb: float = 25.0
+    max_file_mb: float = Field(25.0, gt=0)
     # chunking
-    chunk_tokens: int = 350
-    chunk_overlap_tokens: int = 40
+    chunk_tokens: int = Field(350, ge=16)
+    chunk_overlap_tokens: int = Field(40, ge=0, validate_default=True)
     # retrieval
-    dense_weight: float = 0.6
-    lexical_weight: float = 0.4
-    ef_search: int = 500
+    dense_weight: float = Field(0.6, ge=0, le=1)
+    lexical_weight: float = Field(0.4, ge=0, le=1)
+    ef_search: int = Field(500, ge=1)
     embedding: Literal["use", "openai"] = "use"
     embedding_model: str = "text-embedding-3-small"
     # LLM
@@ -41,17 +52,25 @@ class Settings(BaseModel):
     api_key: str | None = None
     gguf: Path | None = None
     mode: Literal["json_schema", "json", "tools", "md_json"] = "json_schema"
-    timeout_s: float = 300.0
-    max_retries: int = 2
-    http_retries: int = 2
-    concurrency: int = 4
-    temperature: float = 0.0
-    n_ctx: int = 8192
-    threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
-    window_chunks: int = 1
-    prices: dict[str, tuple[float, float]] = Field(
+    timeout_s: float = Field(300.0, gt=0)
+    max_retries: int = Field(2, ge=0, le=20)
+    http_retries: int = Field(2, ge=0, le=20)
+    concurrency: int = Field(4, ge=1, le=256)
+    temperature: float = Field(0.0, ge=0, le=2)
+    n_ctx: int = Field(8192, ge=512)
+    threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)
+    window_chunks: int = Field(1, ge=1)
+    prices: dict[str, tuple[_Price, _Price]] = Field(
         default_factory=dict, description="model -> (USD per 1M prompt, per 1M completion)"
     )
+
+    @field_validator("chunk_overlap_tokens")
+    @classmethod
+    def _overlap_below_chunk(cls, value: int, info: ValidationInfo) -> int:
+        chunk = info.data.get("chunk_tokens")
+        if chunk is not None and value >= chunk:
+            raise ValueError(f"must be smaller than chunk_tokens ({chunk})")
+        return value
 
     @property
     def uses_embedded(self) -> bool:
@@ -97,25 +116,101 @@ def _read_toml(path: Path) -> dict[str, Any]:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    section = data.get("agent", data)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc.strerror or exc})") from exc
+    return _known_keys(_section(data, path), path)
+
+
+def _section(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The ``[agent]`` table, or the whole file when it has none."""
+    if SECTION not in data:
+        return data
+    section = data[SECTION]
+    if not isinstance(section, dict):
+        raise ConfigError(
+            f"{path}: `{SECTION}` must be the [{SECTION}] table of settings, "
+            f"not {_toml_type(section)} ({SECTION} = {section!r})"
+        )
+    for key in data:
+        if key != SECTION:
+            log.warning("%s: `%s` is outside the [%s] table and is ignored", path, key, SECTION)
     return dict(section)
+
+
+def _toml_type(value: Any) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+             list: "an array"}
+    return names.get(type(value), f"a {type(value).__name__}")
+
+
+def _known_keys(section: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Drop keys ``Settings`` does not have, with one warning each."""
+    fields = list(Settings.model_fields)
+    known: dict[str, Any] = {}
+    for key, value in section.items():
+        if key in Settings.model_fields:
+            known[key] = value
+            continue
+        close = _closest(key, fields)
+        hint = f" (did you mean `{close}`?)" if close else ""
+        log.warning("%s: unknown setting `%s` ignored%s", path, key, hint)
+    return known
+
+
+def _closest(key: str, names: list[str]) -> str | None:
+    """The most similar name; two swapped letters (``modle``) beat a dropped one (``mode``),
+    which difflib alone ranks higher."""
+    close = difflib.get_close_matches(key, names, n=3)
+    return next((c for c in close if sorted(c) == sorted(key)), close[0] if close else None)
 
 
 def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+
+    def put(key: str, value: Any, source: str) -> None:
+        values[key] = value
+        sources[key] = source
+
     config_path = Path(os.environ.get("AGENT_CONFIG", "agent.toml"))
     if config_path.is_file():
-        values.update(_read_toml(config_path))
+        for key, value in _read_toml(config_path).items():
+            put(key, value, str(config_path))
     elif "AGENT_CONFIG" in os.environ:
         raise ConfigError(f"AGENT_CONFIG points at {config_path}, which does not exist")
     for env, key in ENV_NAMES.items():
         if os.environ.get(env):
-            values[key] = os.environ[env]
-    if overrides:
-        values.update({k: v for k, v in overrides.items() if v is not None})
+            put(key, os.environ[env], f"environment variable {env}")
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            put(key, value, "command line")
+    return _validated(values, sources)
+
+
+# Settings checked against another one: an error names where that other one came from too.
+_RELATED = {"chunk_overlap_tokens": "chunk_tokens"}
+
+
+def _validated(values: dict[str, Any], sources: dict[str, str]) -> Settings:
     try:
         return Settings(**values)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"bad setting {loc}: {first['msg']}") from exc
+        raise ConfigError(_describe(exc, sources)) from exc
+
+
+def _describe(exc: ValidationError, sources: dict[str, str]) -> str:
+    """The first validation error as one line: setting, value, origin, reason."""
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    key = str(first["loc"][0]) if first["loc"] else ""
+    origin = sources.get(key, "defaults")
+    reason = str(first["msg"]).removeprefix("Value error, ")
+    related = _RELATED.get(key)
+    if related in sources:
+        reason += f"; {related} comes from {sources[related]}"
+    return f"bad setting {loc} = {_shown(first['input'])} (from {origin}): {reason}"
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    text = value if isinstance(value, str) and value.strip() else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

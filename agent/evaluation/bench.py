@@ -191,3 +191,107 @@ def _format_dataset(name: str, entry: dict[str, Any]) -> str:
                 f"{m['p50_ms']:>8.1f}{m['p95_ms']:>8.1f}"
             )
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- QA
+
+
+def split_by_title(rows: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
+    """Contexts to index and contexts held out: every other title (sorted), so a held-out
+    question's article has no sibling paragraph in the store (DRCD has several paragraphs
+    per title) and the answer truly is absent."""
+    def title(row: dict[str, Any]) -> str:
+        return str(row.get("title") or row["context"][:40])
+
+    indexed_titles = set(sorted({title(r) for r in rows})[::2])
+    indexed = {r["context"] for r in rows if title(r) in indexed_titles}
+    return indexed, {r["context"] for r in rows} - indexed
+
+
+def pick_questions(rows: list[dict[str, Any]], indexed: set[str],
+                   per_side: int) -> list[tuple[dict[str, Any], bool]]:
+    """``per_side`` questions whose context is indexed and as many whose context is not,
+    one per context, in file order (deterministic)."""
+    out: list[tuple[dict[str, Any], bool]] = []
+    seen: set[str] = set()
+    counts = {True: 0, False: 0}
+    for r in rows:
+        side = r["context"] in indexed
+        if r["context"] in seen or counts[side] >= per_side:
+            continue
+        seen.add(r["context"])
+        counts[side] += 1
+        out.append((r, side))
+    return out
+
+
+def answered_correctly(answer: Any, row: dict[str, Any], ctx_id: str) -> bool:
+    """The answer contains a gold answer text (script- and width-folded) and cites its
+    context."""
+    from agent.evaluation.metrics import answer_text, normalise_text
+
+    if not answer.answerable:
+        return False
+    text = answer_text(answer)
+    has_text = any(normalise_text(a["text"]) in text for a in row["answers"] if a["text"])
+    return has_text and any(c.doc_id.startswith(ctx_id) for c in answer.citations)
+
+
+def run_qa_bench(benchmarks: Path, llm: Any, *, per_side: int = 10,
+                 echo: Callable[[str], None] = print) -> dict[str, Any]:
+    """CMRC 2018 / DRCD as QA: half of the articles are indexed; questions on an indexed
+    context must be answered (gold answer text in the answer, its context cited), questions
+    on a held-out context must be refused. ``per_side`` questions of each kind per dataset
+    (one per context)."""
+    from agent.core.errors import InputError
+    from agent.qa.answer import answer_question
+
+    results: dict[str, Any] = {"datasets": {}}
+    for name, rel in DATASETS.items():
+        path = benchmarks / rel
+        if not path.is_file():
+            raise InputError(f"{path}: benchmark file not found (pass --benchmarks)")
+        rows = _load(path)
+        indexed, _held_out = split_by_title(rows)
+        contexts = sorted(indexed)
+        ctx_ids = {c: f"ctx{i:04d}" for i, c in enumerate(contexts)}
+        picked = pick_questions(rows, indexed, per_side)
+        answered_ok = answered_any = refused_ok = 0
+        latencies: list[float] = []
+        per_question: list[dict[str, Any]] = []
+        with tempfile.TemporaryDirectory() as tmp:
+            store, _owner, _seconds, _n = build_store(Path(tmp), contexts)
+            for row, on_indexed in picked:
+                t = time.perf_counter()
+                ans = answer_question(store, llm, row["question"])
+                latencies.append(time.perf_counter() - t)
+                if on_indexed:
+                    ok = answered_correctly(ans, row, ctx_ids[row["context"]])
+                    answered_ok += ok
+                    answered_any += ans.answerable
+                else:
+                    ok = not ans.answerable
+                    refused_ok += ok
+                per_question.append({"id": row["id"], "indexed": on_indexed, "ok": ok,
+                                     "answerable": ans.answerable, "answer": ans.answer})
+                echo(f"  {name} {row['id']}: {'indexed' if on_indexed else 'held out'} "
+                     f"{'ok' if ok else 'WRONG'} ({latencies[-1]:.1f}s)")
+            store.close()
+        n_in = sum(1 for _r, side in picked if side)
+        n_out = len(picked) - n_in
+        entry = {
+            "indexed_questions": n_in,
+            "held_out_questions": n_out,
+            "answered_correctly": answered_ok / n_in if n_in else float("nan"),
+            "answered": answered_any / n_in if n_in else float("nan"),
+            "refused_held_out": refused_ok / n_out if n_out else float("nan"),
+            "p50_s": statistics.median(latencies) if latencies else float("nan"),
+            "p95_s": percentile(latencies, 0.95),
+            "questions": per_question,
+        }
+        results["datasets"][name] = entry
+        echo(f"{name}: indexed {n_in} questions, answered correctly "
+             f"{entry['answered_correctly']:.2f} (answered at all {entry['answered']:.2f}); "
+             f"held out {n_out}, refused {entry['refused_held_out']:.2f}; "
+             f"p50 {entry['p50_s']:.1f} s, p95 {entry['p95_s']:.1f} s")
+    return results

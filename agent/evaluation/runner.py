@@ -75,9 +75,6 @@ GOLD_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 RETRIEVAL_K = 5
 #: Benchmark method reported from :mod:`agent.evaluation.bench`.
 BENCH_METHOD = "hybrid"
-#: Usage counters reported as ``<suite>.cost.<name>``.
-COST_KEYS = ("calls", "cache_hits", "attempts", "prompt_tokens", "completion_tokens",
-             "latency_s", "cost_usd")
 
 Echo = Callable[[str], None]
 
@@ -224,20 +221,6 @@ def eval_store_dir(settings: Settings, corpus: Path) -> Path:
     resolved = corpus.resolve()
     digest = hashlib.sha256(str(resolved).encode("utf-8")).hexdigest()[:12]
     return Path(settings.cache_dir) / "eval-store" / f"{resolved.name or 'root'}-{digest}"
-
-
-def usage_delta(after: Mapping[str, Any],
-                before: Mapping[str, Any] | None = None) -> dict[str, float]:
-    """Numeric usage counters of ``after`` minus ``before`` (``llm.usage()`` dicts)."""
-    out: dict[str, float] = {}
-    for key in COST_KEYS:
-        value = after.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            continue
-        prev = (before or {}).get(key)
-        base = float(prev) if isinstance(prev, int | float) and not isinstance(prev, bool) else 0.0
-        out[key] = float(value) - base
-    return out
 
 
 def _cost_metrics(prefix: str, usage: Mapping[str, float], wall_s: float) -> dict[str, float]:
@@ -461,6 +444,7 @@ def _stored_for(store: Store, paths: Mapping[str, Path]) -> list[Any]:
 def run_extraction(store: Store, llm: ChatModel, gold: ExtractionGold, corpus: Path,
                    echo: Echo) -> tuple[dict[str, float], dict[str, Any], SummaryRun]:
     from agent.extract.summarize import summarize
+    from agent.llm.client import usage_delta
 
     documents = _stored_for(store, _gold_paths(corpus, [d.file for d in gold.documents]))
     before = llm.usage()
@@ -486,6 +470,7 @@ def run_extraction(store: Store, llm: ChatModel, gold: ExtractionGold, corpus: P
 def run_qa(store: Store, llm: ChatModel, gold: QAGold, echo: Echo, *,
            k: int | None = None) -> tuple[dict[str, float], dict[str, Any]]:
     from agent.core.errors import ModelError, ModelUnavailableError
+    from agent.llm.client import usage_delta
     from agent.qa.answer import answer_question
 
     answers: dict[str, Answer] = {}

@@ -56,6 +56,11 @@ class Document:
 
         return bisect_left(self.offsets, original_index)
 
+    def cleaned_text(self, start: int, end: int) -> str:
+        """The cleaned text of an original range (pinyin glue, bylines and boilerplate
+        inside it removed): what a reader is shown for a quote of ``original[start:end]``."""
+        return self.text[self.cleaned_index(start):self.cleaned_index(end)]
+
     @property
     def published_year(self) -> int | None:
         """The year of the publication date, when it states one (``--07-18`` does not)."""

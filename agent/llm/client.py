@@ -142,6 +142,25 @@ class _Attempts:
         )
 
 
+#: Numeric counters of :meth:`LLM.usage` (``model`` is the one non-numeric key).
+USAGE_COUNTERS = ("calls", "cache_hits", "attempts", "prompt_tokens", "completion_tokens",
+                  "latency_s", "cost_usd")
+
+
+def usage_delta(after: dict[str, Any], before: dict[str, Any] | None = None) -> dict[str, float]:
+    """Numeric usage counters of ``after`` minus ``before`` (``llm.usage()`` dicts): what
+    one answer or one eval suite cost, out of an LLM's running totals."""
+    out: dict[str, float] = {}
+    for key in USAGE_COUNTERS:
+        value = after.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        prev = (before or {}).get(key)
+        base = float(prev) if isinstance(prev, int | float) and not isinstance(prev, bool) else 0.0
+        out[key] = round(float(value) - base, 6)
+    return out
+
+
 class LLM:
     """Cached structured / streamed chat calls against the configured model.
 

@@ -62,11 +62,14 @@ from agent.qa.question import (
     question_roles,
     question_script,
     quotes_mention_role,
+    says_not_given,
+    split_question,
     word_weight,
 )
 from agent.qa.schemas import Answer, AnswerDraft, Citation, Claim, ClaimDraft
 from agent.text.normalize import NormalizedText, search_form, to_script
 from agent.text.similarity import char_bigrams
+from agent.text.terms import says
 
 DEFAULT_K = 3
 CONTEXT_TOKENS = 320
@@ -163,7 +166,7 @@ def build_context(store: Store, hits: Sequence[Any], question: Question, *,
             docs[chunk.doc_id] = store.load_document(chunk.doc_id)
         doc = docs[chunk.doc_id]
         spans = _sentence_spans(chunk)
-        scores = [sum(word_weight(w) for w in words if w in doc.search_text[s:e])
+        scores = [sum(word_weight(w) for w in words if says(w, doc.search_text[s:e]))
                   + ROLE_BONUS * sum(r in doc.search_text[s:e] for r in roles)
                   for s, e in spans]
         per_chunk.append((chunk, doc, spans, scores))
@@ -423,8 +426,7 @@ def evidence_gate(question: Question, hits: Sequence[Any]) -> str | None:
     if best < MIN_COVERAGE:
         return f"检索到的资料与问题关系太弱（覆盖率 {best:.2f}）"
     hay = "\n".join(h.chunk.search_text for h in hits)
-    absent = [c.label for c in question_constraints(question)
-              if not any(a in hay for a in c.alternatives)]
+    absent = [c.label for c in question_constraints(question) if not c.met(hay)]
     if absent:
         return f"资料中没有“{'、'.join(absent)}”"
     return None
@@ -465,9 +467,11 @@ def rewrite_question(llm: ChatModel, question: str, history: Sequence[tuple[str,
 # --------------------------------------------------------------------------- answering
 
 
-def _citation(chunk: StoredChunk, ev: Evidence) -> Citation:
+def _citation(chunk: StoredChunk, doc: Document, ev: Evidence) -> Citation:
+    shown = " ".join(doc.cleaned_text(ev.start, ev.end).split())
     return Citation(doc_id=chunk.doc_id, path=chunk.path, chunk_id=chunk.chunk_id,
-                    quote=ev.quote, start=ev.start, end=ev.end, title=chunk.title)
+                    quote=ev.quote, start=ev.start, end=ev.end, title=chunk.title,
+                    text=shown)
 
 
 def _cut_off(exc: BaseException) -> bool:
@@ -484,10 +488,12 @@ def _cut_off(exc: BaseException) -> bool:
     return False
 
 
-def _usage(llm: ChatModel) -> dict[str, float]:
-    """Numeric part of ``llm.usage()`` (``Answer.usage`` holds numbers only)."""
-    return {k: float(v) for k, v in llm.usage().items()
-            if isinstance(v, int | float) and not isinstance(v, bool)}
+def _usage(llm: ChatModel, before: dict[str, Any]) -> dict[str, float]:
+    """What this answer cost: the numeric counters of ``llm.usage()`` since ``before``
+    (the LLM object may have answered other questions of the same chat before)."""
+    from agent.llm.client import usage_delta
+
+    return usage_delta(llm.usage(), before)
 
 
 def _refuse(question: str, standalone: str | None, script: str, reason: str,
@@ -534,7 +540,7 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
             if isinstance(res, str):  # pragma: no cover - the validator kept only verified
                 continue
             src, ev = res
-            cits.append(_citation(src.chunk, ev))
+            cits.append(_citation(src.chunk, src.doc, ev))
             cited.append(_cited_text(src, ev))
             contexts.append(context_text(src.chunk, src.doc))
         if cits:
@@ -547,6 +553,8 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
     text = draft.answer.strip() or "".join(_sentence(c.text) for c in draft.claims)
     if unsupported_numbers(text, quotes) or len(text) > MAX_ANSWER_CHARS:
         text = "".join(_sentence(c.text) for c in draft.claims)
+    if says_not_given(text):
+        return "回答说资料没有给出答案"
     unmet = spec.unmet("\n".join(cited), "\n".join(contexts), quotes, text)
     if unmet:
         return f"引用的资料中没有“{'、'.join(unmet)}”"
@@ -584,7 +592,7 @@ def extractive_answer(spec: QuestionSpec, cands: Sequence[Candidate],
         return None
     cand = cands[0]
     doc = cand.doc
-    citations = [_citation(cand.chunk, range_evidence(doc, *span)) for span in spans]
+    citations = [_citation(cand.chunk, doc, range_evidence(doc, *span)) for span in spans]
     shown_text = "，".join(doc.search_text[a:b] for a, b in spans)
     if spec.unmet(shown_text, context_text(cand.chunk, doc), [c.quote for c in citations],
                   shown_text):
@@ -601,31 +609,61 @@ def answer_question(store: Store, llm: ChatModel, question: str, *, k: int = DEF
 
     ``history`` holds previous ``(question, answer text)`` turns; a follow-up question is
     then rewritten into a standalone one first (``Answer.standalone_question``).
-    When the first answer is refused or fails a check, a second, focused attempt is made
-    over the sentences that meet the question's requirements (:mod:`agent.qa.focus`).
+    A question of several parts (“哪天签的？由谁揭的牌？”) is answered part by part
+    (:func:`agent.qa.question.split_question`). When the first answer is refused or fails
+    a check, a second, focused attempt is made over the sentences that meet the question's
+    requirements (:mod:`agent.qa.focus`).
     Raises :class:`~agent.core.errors.StoreError` when the store is empty and
     :class:`~agent.core.errors.ModelError` when the model/endpoint fails.
     """
-    from agent.index.retrieval import search
-
     if not question.strip():
         raise InputError("the question is empty")
     if store.counts()[0] == 0:
         raise StoreError(f"the store at {store.root} is empty: run `agent ingest PATH` first")
+    before = llm.usage()
     script = question_script(question)
     standalone: str | None = None
     asked = question
     if history:
         asked = rewrite_question(llm, question, history)
         standalone = asked
+    parts = split_question(asked)
+    answers = [_answer_part(store, llm, part, script, k=k, budget=budget) for part in parts]
+    answer = answers[0] if len(answers) == 1 else combine_parts(answers)
+    return answer.model_copy(update={"question": question, "standalone_question": standalone,
+                                     "usage": _usage(llm, before)})
+
+
+def combine_parts(answers: Sequence[Answer]) -> Answer:
+    """One answer to a question of several parts (“哪天签的？由谁揭的牌？”), each answered
+    on its own: the parts' answers (and refusals) in order, their citations together;
+    answerable when any part is."""
+    answered = [a for a in answers if a.answerable]
+    if not answered:
+        return answers[0].model_copy(update={"answer": "".join(a.answer for a in answers)})
+    citations: list[Citation] = []
+    for a in answered:
+        for c in a.citations:
+            if all((c.doc_id, c.start, c.end) != (x.doc_id, x.start, x.end) for x in citations):
+                citations.append(c)
+    return Answer(question=answers[0].question, answerable=True,
+                  answer="".join(_sentence(a.answer) for a in answers),
+                  claims=[c for a in answered for c in a.claims], citations=citations)
+
+
+def _answer_part(store: Store, llm: ChatModel, asked: str, script: str, *, k: int,
+                 budget: int) -> Answer:
+    """Answer one standalone question (retrieval, checks, focused attempt, fallback)."""
+    from agent.index.retrieval import search
+
     query = NormalizedText.of(asked)  # normalised once, passed down
     hits = search(store, query, k=k, mode="hybrid")
     reason = evidence_gate(query, hits)
     if reason is not None:
-        return _refuse(question, standalone, script, reason, _usage(llm))
+        return _refuse(asked, None, script, reason, {})
     sources = build_context(store, hits, query, budget=budget)
     if not sources:
-        return _refuse(question, standalone, script, "检索到的资料中没有相关句子", _usage(llm))
+        return _refuse(asked, None, script, "检索到的资料中没有相关句子", {})
     spec = QuestionSpec(query)
     result = _attempt(llm, asked, spec, sources, script)
     focus: list[Source] = []
@@ -649,19 +687,16 @@ def answer_question(store: Store, llm: ChatModel, question: str, *, k: int = DEF
     if isinstance(result, str):
         extracted = extractive_answer(spec, cands, script)
         if extracted is None:
-            return _refuse(question, standalone, script, result, _usage(llm))
+            return _refuse(asked, None, script, result, {})
         log.info("extractive answer after two failed attempts (%s)", result)
-        result = (extracted, "")
-    return result[0].model_copy(update={"question": question, "standalone_question": standalone,
-                                        "usage": _usage(llm)})
+        return extracted
+    return result[0]
 
 
 def answer_json(answer: Answer, *, chat: bool = False,
-                usage: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The ``ask --json`` shape (plus ``standalone_question`` in chat).
-
-    ``usage`` replaces ``answer.usage`` (e.g. the full ``llm.usage()`` with the model name).
-    """
+                model: str | None = None) -> dict[str, Any]:
+    """The ``ask --json`` shape (plus ``standalone_question`` in chat); ``usage`` is what
+    this answer cost (``model`` names the model that answered)."""
     out: dict[str, Any] = {"question": answer.question}
     if chat:
         out["standalone_question"] = answer.standalone_question or answer.question
@@ -669,8 +704,8 @@ def answer_json(answer: Answer, *, chat: bool = False,
         "answer": answer.answer,
         "answerable": answer.answerable,
         "citations": [{"doc_id": c.doc_id, "path": c.path, "chunk_id": c.chunk_id,
-                       "quote": c.quote, "start": c.start, "end": c.end}
+                       "quote": c.quote, "text": c.shown, "start": c.start, "end": c.end}
                       for c in answer.citations],
-        "usage": answer.usage if usage is None else usage,
+        "usage": ({"model": model} if model else {}) | answer.usage,
     })
     return out

@@ -116,6 +116,9 @@ class ChatSession:
     k: int = 3
     session_id: int = 0
     answers: list[Answer] = field(default_factory=list)
+    # llm.usage() when the last answer was given: an answer's usage is what it cost,
+    # including its follow-up rewrite, not the session's running total.
+    usage_mark: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def open(cls, store: Any, llm: ChatModel, *, resume: bool = False, k: int = 3) -> ChatSession:
@@ -123,7 +126,7 @@ class ChatSession:
             raise StoreError(f"the store at {store.root} is empty: run `agent ingest PATH` first")
         db = ChatDB(Path(store.settings.cache_dir).expanduser() / "chat.sqlite")
         where = str(Path(store.root).resolve())
-        session = cls(store, llm, db, k=k)
+        session = cls(store, llm, db, k=k, usage_mark=llm.usage())
         last = db.last_session(where) if resume else None
         if last is not None:
             session.session_id = last
@@ -152,7 +155,12 @@ class ChatSession:
 
         asked = standalone if standalone is not None else self.standalone(question)
         ans = answer_question(self.store, self.llm, asked, k=self.k)
-        ans = ans.model_copy(update={"question": question, "standalone_question": asked})
+        from agent.llm.client import usage_delta
+
+        now = self.llm.usage()
+        ans = ans.model_copy(update={"question": question, "standalone_question": asked,
+                                     "usage": usage_delta(now, self.usage_mark)})
+        self.usage_mark = now
         if asked != question:
             # Reply in the user's script even when the rewrite changed it.
             from agent.qa.answer import question_script, to_script
@@ -177,7 +185,7 @@ class ChatSession:
 
 def citation_json(c: Any) -> dict[str, Any]:
     return {"doc_id": c.doc_id, "path": c.path, "chunk_id": c.chunk_id, "title": c.title,
-            "quote": c.quote, "start": c.start, "end": c.end}
+            "quote": c.quote, "text": c.shown, "start": c.start, "end": c.end}
 
 
 def command_json(session: ChatSession, name: str) -> dict[str, Any]:
@@ -201,7 +209,7 @@ def format_sources(answer: Answer | None, *, full: bool = False) -> list[str]:
         return []
     lines = []
     for i, c in enumerate(answer.citations, 1):
-        quote = " ".join(c.quote.split())
+        quote = c.shown
         if not full and len(quote) > 60:
             quote = quote[:59] + "…"
         title = " ".join(c.title.split())
@@ -255,7 +263,7 @@ def run_lines(session: ChatSession, lines: Iterable[str], out: IO[str]) -> int:
             out.write(json.dumps(command_json(session, name), ensure_ascii=False) + "\n")
         else:
             ans = session.answer(line)
-            data = answer_json(ans, chat=True, usage=session.llm.usage())
+            data = answer_json(ans, chat=True, model=session.llm.usage().get("model"))
             out.write(json.dumps(data, ensure_ascii=False) + "\n")
         out.flush()
     return 0
@@ -271,7 +279,20 @@ def _print_answer(console: Any, answer: Answer, elapsed: float) -> None:
     console.print(Text(answer.answer, style=style))
     for line in format_sources(answer):
         console.print(Text(line, style="dim"))
-    console.print(Text(f"({elapsed:.1f}s)", style="dim"))
+    console.print(Text(f"({answer_cost(answer, elapsed)})", style="dim"))
+
+
+def answer_cost(answer: Answer, elapsed: float) -> str:
+    """``8.1s · 2 次模型调用 · 1,530 tokens`` for one answer (cache hits said so)."""
+    u = answer.usage
+    parts = [f"{elapsed:.1f}s"]
+    calls, hits = int(u.get("calls", 0)), int(u.get("cache_hits", 0))
+    if calls or hits:
+        parts.append(f"{calls} 次模型调用" + (f"（另 {hits} 次缓存）" if hits else ""))
+    tokens = int(u.get("prompt_tokens", 0) + u.get("completion_tokens", 0))
+    if tokens:
+        parts.append(f"{tokens:,} tokens")
+    return " · ".join(parts)
 
 
 def _help(console: Any) -> None:

@@ -22,15 +22,20 @@ from typing import Any, Literal, NamedTuple
 
 from agent import lexicon
 from agent.text.normalize import NormalizedText, search_form
+from agent.text.terms import says
 
 # Question words and function words: never evidence of relevance.
 STOPWORDS = frozenset(lexicon.load("questions")["stopwords"].split())
+# Nouns that name what kind of answer is asked (“扮演什么角色”, “有哪些措施”): the answer
+# states the role or the measures, never the noun, so a text need not contain it.
+ASKED_KINDS = frozenset(lexicon.words("questions", "words.asked_kinds"))
 _YEARISH = re.compile(r"\d+(?:\.\d+)?")
 _COUNTER = lexicon.load("questions")["counters"]
 _COUNT_Q = re.compile(rf"(?<!哪)(?:多少|几)[{_COUNTER}]?")
 _PUNCT = set("，,。．.？?！!；;：:、（）()“”\"'‘’《》【】[] \n")
 # Verbs between a counted noun and its question word: “高职院校有几所”.
 _COUNT_LINK = frozenset(lexicon.words("questions", "count_links"))
+_MODALS = frozenset(lexicon.words("questions", "words.modals"))
 
 # Who did what: “由谁主持” must be answered from a sentence that says 主持, not 主办.
 # Each asked verb → the spellings that state it (签订 is often written 签定 or 签署).
@@ -64,6 +69,138 @@ class Constraint(NamedTuple):
     label: str
     alternatives: list[str]
     where: Literal["context", "cited"]
+    value: float | None = None  # a number of the question, compared by value
+
+    def met(self, text: str) -> bool:
+        """Whether ``text`` (simplified) says one of the alternatives, in any of its
+        forms (普高 = 普通高中; 城市 by naming 哈尔滨市…: :func:`agent.text.terms.says`);
+        a number by value too (1.2万 = 12000, 二〇二三年 = 2023年)."""
+        if any(says(a, text, instances=True) for a in self.alternatives):
+            return True
+        if self.value is None:
+            return False
+        from agent.text.numbers import numbers_in
+
+        return self.value in numbers_in(text)
+
+
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_CN_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})\s*年")
+_CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+
+
+def stated_years(text: str) -> set[int]:
+    """Years written with 年 in ``text`` (2023年, 二〇二三年)."""
+    years = {int(y) for y in _YEAR.findall(text)}
+    years.update(int(y.translate(_CN_DIGITS)) for y in _CN_YEAR.findall(text))
+    return years
+
+
+def question_years(question: Question) -> set[int]:
+    """Years the question asks about (“2021年…增长了多少” → {2021})."""
+    return stated_years(simplified(question))
+
+
+_ORDINAL = re.compile(r"第\s*([0-9]{1,3}|[一二三四五六七八九十百两]{1,4})\s*(届|期|批|次|轮|季)")
+
+
+def stated_ordinals(text: str) -> set[tuple[str, int]]:
+    """``(counter, n)`` of the ordinals in ``text``: 第九届 → (届, 9), 第12届 → (届, 12)."""
+    import cn2an
+
+    out: set[tuple[str, int]] = set()
+    for m in _ORDINAL.finditer(text):
+        raw = m.group(1)
+        try:
+            value = int(raw) if raw.isdigit() else int(cn2an.cn2an(raw, "smart"))
+        except ValueError:
+            continue
+        out.add((m.group(2), value))
+    return out
+
+
+@cache
+def _contrast_sets() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(group) for group in lexicon.load("questions")["contrasts"]["sets"])
+
+
+def contrasted(question: str, cited: str) -> list[str]:
+    """Words of the question that the cited text replaces by another member of the same
+    exclusive set (问 中职组, 引文只说 高职组): the text is about something else."""
+    out: list[str] = []
+    for group in _contrast_sets():
+        asked = [w for w in group if w in question]
+        if not asked or any(says(w, cited) for w in asked):
+            continue
+        if any(w in cited for w in group if w not in asked):
+            out.extend(asked)
+    return out
+
+
+_ORG_KINDS: dict[str, tuple[str, ...]] = {
+    kind: tuple(ends) for kind, ends in lexicon.table("questions", "organisation_kinds").items()
+}
+_ORG_ENDINGS = sorted({e for ends in _ORG_KINDS.values() for e in ends}, key=len, reverse=True)
+_ORG_NAME = re.compile(r"[\u4e00-\u9fff]{2,14}?(?:" + "|".join(_ORG_ENDINGS) + r")")
+_NOT_A_NAME = frozenset("这那该本哪各全两几每某其此")  # “那所学校”, “各职业学院”
+_ORG_LEAD = re.compile(r"^(?:在|由|是|和|与|跟|给|对|向|从|被|让|请问|那么|那)+")
+
+
+def _org_kind(name: str) -> str | None:
+    return next((k for k, ends in _ORG_KINDS.items() if name.endswith(ends)), None)
+
+
+def named_organisations(text: str) -> list[str]:
+    """Organisation names in ``text`` (“湖南理工职业技术学院”, “湖南机电职院”, “省教育厅”)."""
+    out: list[str] = []
+    for m in _ORG_NAME.finditer(text):
+        name = _ORG_LEAD.sub("", m.group())
+        if len(name) >= 4 and name[0] not in _NOT_A_NAME and name not in out \
+                and _proper_name(name):
+            out.append(name)
+    return out
+
+
+_NAME_FLAGS = ("n", "j", "b", "a", "l", "eng", "vn")
+_PROPER_FLAGS = ("ns", "nt", "nz", "nr", "j")
+
+
+def _proper_name(name: str) -> bool:
+    """A proper name: starts with a place or a name (湖南…, 郑州大学) and has no verb or
+    function word inside (“齐齐哈尔近三年为全市中职学校” is a phrase, not a name)."""
+    pairs = [(w, f) for w, f in _pseg().lcut(name)]
+    return (bool(pairs) and pairs[0][1].startswith(_PROPER_FLAGS)
+            and all(f.startswith(_NAME_FLAGS) for _w, f in pairs))
+
+
+def _stem(name: str) -> str:
+    """The distinctive part of a name: 湖南机电职院 → 湖南机电, 郑州大学 → 郑州."""
+    for ending in _ORG_ENDINGS:
+        if name.endswith(ending):
+            return name[: -len(ending)]
+    return name
+
+
+def names_organisation(name: str, text: str) -> bool:
+    """Whether ``text`` names ``name``, in full or by its distinctive first characters
+    (湖南机电职院 ≈ 湖南机电职业技术学院)."""
+    stem = _stem(name)
+    return name in text or (len(stem) >= 2 and stem[:4] in text)
+
+
+def other_organisation(question: str, cited: str, context: str) -> str | None:
+    """The organisation a question asks about when the cited sentences name another one of
+    the same kind and not it (问 赣南师范大学的金奖, 引文是 宜春职业技术学院获金奖4项), or
+    when neither the cited sentences nor their article name it."""
+    asked = [n for n in named_organisations(question) if len(_stem(n)) >= 2]
+    if not asked or any(names_organisation(n, cited) for n in asked):
+        return None
+    kinds = {_org_kind(n) for n in asked}
+    if any(_org_kind(o) in kinds for o in named_organisations(cited)):
+        return asked[0]
+    if not any(names_organisation(n, context) for n in asked):
+        return asked[0]
+    return None
 
 
 #: A question as typed, or already normalised at the entrance (then never re-simplified).
@@ -94,7 +231,7 @@ def content_words(question: Question) -> list[str]:
 
     out: list[str] = []
     for w in NormalizedText.of(question).tokens:
-        if w in STOPWORDS or w in out:
+        if w in STOPWORDS or w in ASKED_KINDS or w in out:
             continue
         if len(w) < 2 and not w.isdigit():
             continue
@@ -107,11 +244,12 @@ def word_weight(word: str) -> float:
 
 
 def coverage(words: Sequence[str], search_text: str) -> float:
-    """Length-weighted share of ``words`` occurring in ``search_text``."""
+    """Length-weighted share of ``words`` that ``search_text`` says (in any of their
+    forms, :func:`agent.text.terms.says`)."""
     total = sum(word_weight(w) for w in words)
     if not total:
         return 0.0
-    return sum(word_weight(w) for w in words if w in search_text) / total
+    return sum(word_weight(w) for w in words if says(w, search_text)) / total
 
 
 def question_numbers(question: Question) -> list[str]:
@@ -155,7 +293,10 @@ def _counted_nouns(q: str, pairs: list[tuple[str, str]], m: re.Match[str]) -> li
     i = max((i for i, s in enumerate(starts) if s < m.start()), default=-1)
     if i >= 0 and pairs[i][1].startswith("v") and len(pairs[i][0]) >= 2 \
             and pairs[i][0] not in _COUNT_LINK and pairs[i][0] not in STOPWORDS:
-        return [pairs[i][0]]  # the counted action: “招生多少人”, “占地多少平方公里”
+        action = pairs[i][0]
+        if action[0] in _MODALS and len(action) < 3:
+            return []  # “最多能领几次”: 能 + a one-character verb names nothing to find
+        return [action]  # the counted action: “招生多少人”, “占地多少平方公里”
     while i >= 0 and pairs[i][0] in _COUNT_LINK:
         i -= 1
     while i >= 0 and _is_noun(*pairs[i]):
@@ -175,7 +316,7 @@ def question_constraints(question: Question) -> list[Constraint]:
     * the noun asked by 什么 (“以什么为主题” needs 主题).
     """
     q = simplified(question)
-    out = [Constraint(n, [n], "context") for n in question_numbers(q)]
+    out = [Constraint(n, [n], "context", float(n)) for n in question_numbers(q)]
     pairs = [(w, f) for w, f in _pseg().lcut(q)]
     for w, f in pairs:
         if f == "ns" and len(w) >= 2 and not any(w in c.alternatives for c in out):
@@ -205,7 +346,8 @@ def _what_focus(pairs: list[tuple[str, str]]) -> str | None:
         if i + 1 < len(words):
             cand.append(i + 1)
         for j in cand:
-            if len(words[j]) >= 2 and flags[j].startswith("n") and words[j] not in STOPWORDS:
+            if (len(words[j]) >= 2 and flags[j].startswith("n") and words[j] not in STOPWORDS
+                    and words[j] not in ASKED_KINDS):
                 return words[j]
     return None
 
@@ -287,8 +429,21 @@ def asks_when(question: Question) -> bool:
     return _WHEN_Q.search(simplified(question)) is not None
 
 
+# A news dateline (“红网时刻新闻7月28日讯”, “新华社北京8月1日电”) dates the report, not
+# what it reports: it never answers “when”.
+_DATELINE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:讯|电)")
+
+
 def has_date(text: str) -> bool:
-    return _DATE_WORD.search(search_form(text)) is not None
+    return _DATE_WORD.search(_DATELINE.sub("", search_form(text))) is not None
+
+
+_NON_ANSWER = re.compile("|".join(map(re.escape, lexicon.words("questions", "words.non_answers"))))
+
+
+def says_not_given(answer: str) -> bool:
+    """Whether an answer says the documents do not give the answer (“资料中未给出…”)."""
+    return _NON_ANSWER.search(search_form(answer)) is not None
 
 
 def novel_chars(answer: str, question: Question) -> int:
@@ -335,6 +490,8 @@ def answer_type(question: Question) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
+_UNIT_EQUIVALENTS: dict[str, list[str]] = lexicon.table("questions", "unit_equivalents")
+
 UNIT_LABELS = {"persons": "人数", "person-times": "人次", "CNY": "金额", "USD": "金额"}
 """How a normalised unit is named in a refusal (“资料中没有‘在校生、人数’”)."""
 
@@ -353,8 +510,12 @@ class QuestionSpec:
         self.question = query.simplified
         self.words = content_words(query)
         self.constraints = question_constraints(query)
+        self.years = question_years(query)
+        self.ordinals = stated_ordinals(self.question)
         self.roles = question_roles(query)
-        self.units = [u for u in asked_units(query) if u != "个"]  # 个: any counter
+        units = [u for u in asked_units(query) if u != "个"]  # 个: any counter
+        self.units = units + [e for u in units for e in _UNIT_EQUIVALENTS.get(u, ())
+                              if e not in units]
         self.office = asked_office(query)
         self.when = asks_when(query)
         self.answer_type = answer_type(query)
@@ -379,9 +540,26 @@ class QuestionSpec:
         cited_form = search_form(cited)
         context_form = search_form(context)
         out: list[str] = []
+        # A cited sentence about another year answers another question (“2021年增长了
+        #多少” from “2022年增长12%”); one that states no year takes it from its article.
+        cited_years = stated_years(cited_form)
+        if self.years and cited_years and not self.years & cited_years:
+            out.extend(f"{y}年" for y in sorted(self.years))
+        # The same for editions: 第八届 is not answered by a sentence on 第九届.
+        cited_ordinals = stated_ordinals(cited_form)
+        for counter, n in sorted(self.ordinals):
+            same_counter = {v for c, v in cited_ordinals if c == counter}
+            stated = n in same_counter if same_counter else (counter, n) in stated_ordinals(
+                context_form)
+            if not stated:
+                out.append(f"第{n}{counter}")
+        out.extend(contrasted(self.question, cited_form))
+        other = other_organisation(self.question, cited_form, context_form)
+        if other:
+            out.append(other)
         for c in self.constraints:
             hay = cited_form + ("\n" + context_form if c.where == "context" else "")
-            if not any(a in hay for a in c.alternatives):
+            if not c.met(hay):
                 out.append(c.label)
         if self.roles:
             found = [r for r in self.roles if mentions_role(cited_form, r)]
@@ -418,3 +596,64 @@ def counted_binding(spec: QuestionSpec, text: str) -> bool:
         if any(label in around for label in labels):
             return True
     return False
+
+
+# Words that make a clause a question of its own (“哪天签的，由谁揭的牌”).
+_ASKS = re.compile(r"谁|什么|哪|几|多少|何|怎么|怎样|如何|是否|吗|多久|多长|多大|多高")
+_PART_BREAK = re.compile(r"[？?]+|[，,；;]")
+_PRONOUN_START = re.compile(r"^(?:他们|她们|它们|他|她|它)")
+# Between a question's subject and its question word: “…培训班[是]哪几天”, “…学院[有]多少”,
+# “…大赛[一共拿了]几个”; a 的 ends a subject (“带领研讨的[是]谁”).
+_FUNCTION_FLAGS = ("d", "p", "c", "m", "q", "r", "f", "t")
+_LIGHT_VERBS = frozenset(
+    "是 有 在 叫 为 由 拿 获 获得 得 办 开 进 比 能 要 会 可以 了 过 着 又 还 都 共".split())
+
+
+def split_question(question: str) -> list[str]:
+    """The parts of a question that asks several things, each a standalone question: the
+    first part's subject is put before a later part that has none (“两校共建的产业学院
+    叫什么？由谁揭的牌？” → “两校共建的产业学院叫什么？”, “两校共建的产业学院由谁揭的牌？”).
+    A question with one part comes back unchanged."""
+    text = question.strip()
+    form = search_form(text)  # same length as ``text``
+    parts: list[tuple[int, int]] = []
+    start = 0
+    for m in _PART_BREAK.finditer(form):
+        piece = form[start:m.start()]
+        if m.group()[0] in "？?" or (_ASKS.search(piece) and _ASKS.search(form[m.end():])):
+            parts.append((start, m.start()))
+            start = m.end()
+    parts.append((start, len(form)))
+    parts = [(a, b) for a, b in parts if _ASKS.search(form[a:b]) and b - a >= 2]
+    if len(parts) < 2:
+        return [question]
+    first = text[parts[0][0]:parts[0][1]]
+    subject = first[:_subject_length(form[parts[0][0]:parts[0][1]])]
+    out = [first + "？"]
+    for a, b in parts[1:]:
+        part = _PRONOUN_START.sub("", text[a:b].strip())
+        if subject and not _shares_noun(search_form(part), search_form(subject)):
+            part = subject + part
+        out.append(part + "？")
+    return out
+
+
+def _subject_length(clause: str) -> int:
+    """Length of the words before the predicate of a question clause (“湖北水职院和博州
+    职院的合作协议是哪天签的” → the length of “湖北水职院和博州职院的合作协议”); 0 when
+    that is too short or too long to stand for the subject."""
+    m = _ASKS.search(clause)
+    if m is None:
+        return 0
+    pairs = [(w, f) for w, f in _pseg().lcut(clause[:m.start()])]
+    while pairs and pairs[-1][0] != "的" and (
+            pairs[-1][0] in _LIGHT_VERBS or pairs[-1][0] in _PUNCT
+            or pairs[-1][1].startswith(("v", *_FUNCTION_FLAGS))):
+        pairs.pop()
+    length = sum(len(w) for w, _ in pairs)
+    return length if 2 <= length <= 40 else 0
+
+
+def _shares_noun(part: str, subject: str) -> bool:
+    nouns = [w for w, f in _pseg().lcut(subject) if _is_noun(w, f)]
+    return any(n in part for n in nouns)

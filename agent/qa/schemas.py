@@ -23,6 +23,10 @@ class AnswerDraft(BaseModel):
 
 
 class Citation(BaseModel):
+    """A verified quote: ``quote == original[start:end]`` of the file at ``path``;
+    ``text`` is the same span as shown to a reader (cleaned: no pinyin glue, no byline
+    lines, whitespace collapsed)."""
+
     doc_id: str
     path: str
     chunk_id: str
@@ -30,6 +34,11 @@ class Citation(BaseModel):
     start: int
     end: int
     title: str = ""
+    text: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.text or " ".join(self.quote.split())
 
 
 class Claim(BaseModel):
