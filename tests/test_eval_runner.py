@@ -426,3 +426,28 @@ def test_run_eval_all_suites_with_stubs(tmp_path: Path, monkeypatch: pytest.Monk
     data = json.loads(result.to_json())
     assert data["metrics"]["qa.refusal_accuracy"] == 1.0
     assert any("eval store" in line for line in lines)
+
+
+def test_qa_bench_split_holds_out_whole_articles_and_scores_answers() -> None:
+    from agent.evaluation.bench import answered_correctly, pick_questions, split_by_title
+
+    rows = [{"id": f"q{i}", "title": f"t{i // 2}", "context": f"c{i // 2}-{i % 2}",
+             "question": "?", "answers": [{"text": "三茂铁路", "answer_start": 0}]}
+            for i in range(8)]
+    indexed, held_out = split_by_title(rows)
+    # both paragraphs of an article are on the same side
+    for title in {r["title"] for r in rows}:
+        sides = {r["context"] in indexed for r in rows if r["title"] == title}
+        assert len(sides) == 1
+    assert indexed and held_out and not indexed & held_out
+    picked = pick_questions(rows, indexed, per_side=1)
+    assert [side for _row, side in picked].count(True) == 1
+    assert [side for _row, side in picked].count(False) == 1
+    cit = Citation(doc_id="ctx0003-0", path="ctx0003-0.txt", chunk_id="c", quote="x", start=0,
+                   end=1)
+    good = Answer(question="?", answer="由三茂铁路股份有限公司运营。", answerable=True,
+                  citations=[cit])
+    assert answered_correctly(good, rows[0], "ctx0003")
+    assert not answered_correctly(good, rows[0], "ctx0004")  # another context cited
+    assert not answered_correctly(good.model_copy(update={"answer": "广铁集团"}), rows[0],
+                                  "ctx0003")

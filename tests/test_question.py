@@ -209,3 +209,15 @@ def test_questions_of_several_parts_are_split_with_their_subject() -> None:
     # traditional script in, traditional out
     second = split_question("廣東生態工程職業學院今年拿了幾個一等獎？上一年度又是幾個？")[1]
     assert second.startswith("廣東生態工程職業學院")
+
+
+def test_class_nouns_durations_and_abbreviated_names() -> None:
+    from agent.qa.question import has_date, names_organisation
+
+    city = QuestionSpec("推进会在哪个城市开的？")
+    assert all(c.label != "城市" for c in city.constraints)
+    assert not has_date("回顾了五年的发展历程") and has_date("于七月举行") and has_date("2023年")
+    when = QuestionSpec("校内选拔赛是什么时候办的？")
+    assert all(c.label != "选拔赛" for c in when.constraints if c.where == "cited")
+    assert names_organisation("湖南高铁职院", "湖南高速铁路职业技术学院代表队获金奖1枚")
+    assert not names_organisation("湖南高铁职院", "湖南机电职业技术学院代表队")

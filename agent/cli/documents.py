@@ -3,60 +3,124 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from agent.cli.common import console, dump_json, handle_errors, settings_from
 
+R = TypeVar("R")
+
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--prune", is_flag=True, help="Remove stored documents whose files are gone.")
+@click.option("--rebuild", is_flag=True,
+              help="Check the catalog (PRAGMA integrity_check); when it is damaged, rebuild the "
+                   "store from the files it lists, or from PATHS when it cannot list them, in a "
+                   "new folder swapped in when complete (the old store is kept beside it).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
 @handle_errors
-def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, rebuild: bool,
+           as_json: bool) -> None:
     """Ingest files or folders (.txt, .md, .html) into the store."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    from rich.table import Table
-
     from agent.index.store import Store
     from agent.ingest.pipeline import expand_paths
     from agent.ingest.pipeline import ingest as run_ingest
 
+    if not paths and not rebuild:
+        raise click.UsageError("Missing argument 'PATHS...'.", ctx)
     settings = settings_from(ctx)
     files = expand_paths(paths)
+    report = _rebuild(settings, files, as_json) if rebuild else None
     store = Store(settings)
+    if report is None:  # also with no files: the run matches Chroma and BM25 to the catalog
+        report = _with_progress(
+            len(files), as_json,
+            lambda advance: run_ingest(store, files, prune=prune, on_file=advance),
+        )
+    _print_ingest(report, store, settings.store, as_json)
+    if report.failed:
+        sys.exit(2)
+
+
+def _with_progress(total: int, quiet: bool, work: Callable[[Callable[[Any], None]], R]) -> R:
+    """Run ``work(advance)`` under an ingest progress bar (stderr, terminals only)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     err = console(stderr=True)
     with Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.description}"), console=err,
-                  disable=as_json or not err.is_terminal) as progress:
-        task = progress.add_task("", total=len(files))
+                  disable=quiet or not err.is_terminal) as progress:
+        task = progress.add_task("", total=total)
 
         def advance(result: Any) -> None:
             if result.status != "removed":
                 progress.update(task, advance=1, description=Path(result.path).name)
 
-        report = run_ingest(store, files, prune=prune, on_file=advance)
+        return work(advance)
+
+
+def _rebuild(settings: Any, files: list[Path], quiet: bool) -> Any:
+    """``ingest --rebuild``: None when the catalog is sound (the caller then ingests as
+    usual), else the report of the rebuilt store."""
+    from agent.core.errors import StoreError
+    from agent.index.store import CATALOG, catalog_problem, catalog_sources, rebuild_store
+    from agent.ingest.pipeline import ingest as run_ingest
+
+    root = Path(settings.store)
+    problem = catalog_problem(root)
+    if problem is None:
+        click.echo(f"catalog {root / CATALOG} passes the integrity check: nothing to rebuild",
+                   err=True)
+        return None
+    listed, complete = catalog_sources(root)
+    gone = [p for p in listed if not p.exists()]
+    sources = [p for p in listed if p.exists()] + files
+    if not sources:
+        why = "lists no source file that still exists" if complete else (
+            "its list of source files cannot be read")
+        raise StoreError(f"the catalog {root / CATALOG} is damaged ({problem}) and {why}: "
+                         "give the source folders: `agent ingest --rebuild PATH...`")
+    click.echo(f"warning: the catalog {root / CATALOG} is damaged ({problem}): rebuilding "
+               f"the store from {len(sources)} source paths", err=True)
+    if gone:
+        click.echo(f"warning: {len(gone)} documents of the old store have no source file any "
+                   f"more and are left out (e.g. {gone[0]})", err=True)
+    if not complete and not files:
+        click.echo("warning: the catalog's list of documents could be read only in part: "
+                   "add the source folders to rebuild every document", err=True)
+    report, aside = _with_progress(
+        len(sources), quiet,
+        lambda advance: rebuild_store(
+            settings, lambda new: run_ingest(new, sources, on_file=advance)),
+    )
+    click.echo(f"store rebuilt; the damaged one is kept at {aside} (delete it when no longer "
+               "needed)", err=True)
+    return report
+
+
+def _print_ingest(report: Any, store: Any, where: Path, as_json: bool) -> None:
+    from rich.table import Table
+
     docs, chunks = store.counts()
     for r in report.failed:
         click.echo(f"error: {r.error}", err=True)
     if as_json:
         dump_json({"files": [r.__dict__ for r in report.results],
                    "store": {"documents": docs, "chunks": chunks}})
-    else:
-        table = Table(title=f"ingest → {settings.store}")
-        for col in ("file", "status", "chunks", "title"):
-            table.add_column(col)
-        for r in report.results:
-            table.add_row(Path(r.path).name, r.status, str(r.chunks), r.title or r.error)
-        out = console()
-        out.print(table)
-        out.print(f"store: {docs} documents, {chunks} chunks")
-    if report.failed:
-        sys.exit(2)
+        return
+    table = Table(title=f"ingest → {where}")
+    for col in ("file", "status", "chunks", "title"):
+        table.add_column(col)
+    for r in report.results:
+        table.add_row(Path(r.path).name, r.status, str(r.chunks), r.title or r.error)
+    out = console()
+    out.print(table)
+    out.print(f"store: {docs} documents, {chunks} chunks")
 
 
 @click.command()

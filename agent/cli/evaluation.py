@@ -229,7 +229,8 @@ def bench_qa(ctx: click.Context, benchmarks: Path, per_side: int, model: str | N
 
     settings = settings_from(ctx, model=model)
     with LLM.from_settings(settings, "bench") as llm:
-        result = run_qa_bench(benchmarks, llm, per_side=per_side, echo=click.echo)
+        result = run_qa_bench(benchmarks, llm, per_side=per_side,
+                              echo=lambda line: click.echo(line, err=as_json))
         result["usage"] = llm.usage()
     if as_json:
         dump_json(result)

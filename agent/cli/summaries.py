@@ -69,14 +69,21 @@ def summarize(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, output
     """Extract events, alliances and targets (with verified evidence) from documents."""
     from rich.table import Table
 
-    from agent.core.files import write_text_atomic
+    from agent.core.files import check_output_file, write_text_atomic
 
+    if output:
+        check_output_file(output)  # before the model run, not after it
     _settings, _store, llm, run = _run_summary(ctx, paths, model, "summarize", as_json)
     llm.close()
     data = run.as_json()
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if output:
-        write_text_atomic(output, text + "\n")
+        try:
+            write_text_atomic(output, text + "\n")
+        except OSError as exc:
+            from agent.core.errors import InputError
+
+            raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
     if as_json:
         click.echo(text)
     else:
@@ -131,6 +138,7 @@ def report(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, title: st
            no_overview: bool, model: str | None) -> None:
     """Write report.md, report.html and report.json for the corpus."""
     from agent.core.errors import InputError
+    from agent.core.files import check_output_dir
     from agent.report import write_report
     from agent.report.build import build_report
     from agent.report.overview import overview_or_none
@@ -138,6 +146,7 @@ def report(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, title: st
     wanted = {f.strip().lower() for f in formats.split(",") if f.strip()}
     if not wanted or not wanted <= {"md", "markdown", "html", "json"}:
         raise InputError(f"--format takes md, html, json (got {formats!r})")
+    check_output_dir(out_dir)  # before the model run, not after it
     _settings, store, llm, run = _run_summary(ctx, paths, model, "report", False)
     try:
         overview, skipped = ([], None) if no_overview else overview_or_none(llm, run.merged)

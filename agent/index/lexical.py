@@ -65,7 +65,12 @@ class LexicalIndex:
         import bm25s
 
         chunk_ids = json.loads(ids_file.read_text(encoding="utf-8"))
-        retriever = bm25s.BM25.load(str(folder)) if chunk_ids else bm25s.BM25()
+        if not isinstance(chunk_ids, list) or not all(isinstance(i, str) for i in chunk_ids):
+            raise ValueError(f"{cls.FILE_IDS} is not a list of chunk ids")
+        if not chunk_ids:
+            return cls(chunk_ids, bm25s.BM25())
+        retriever = bm25s.BM25.load(str(folder), show_progress=False)
+        _check_scores(retriever, len(chunk_ids))
         return cls(chunk_ids, retriever)
 
     def search(self, query_tokens: list[str], k: int) -> list[tuple[str, float]]:
@@ -80,3 +85,20 @@ class LexicalIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(self.chunk_ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+def _check_scores(retriever: Any, n_chunks: int) -> None:
+    """Raise ValueError when the loaded sparse matrix cannot be the index of ``n_chunks``
+    chunks (a damaged, truncated or mismatched file that numpy still read)."""
+    scores = retriever.scores
+    data, indices, indptr = (np.asarray(scores[k]) for k in ("data", "indices", "indptr"))
+    if scores.get("num_docs") != n_chunks:
+        raise ValueError(f"{scores.get('num_docs')} documents indexed for {n_chunks} chunk ids")
+    if indptr.ndim != 1 or len(indptr) < 2 or len(indptr) - 1 > len(retriever.vocab_dict):
+        raise ValueError("the token pointer array does not match the vocabulary")
+    if indptr[0] != 0 or np.any(np.diff(indptr) < 0) or indptr[-1] != len(data):
+        raise ValueError("the token pointer array is inconsistent")
+    if len(indices) != len(data):
+        raise ValueError("the document index array does not match the scores")
+    if len(indices) and (indices.min() < 0 or indices.max() >= n_chunks):
+        raise ValueError("the document index array points past the chunks")

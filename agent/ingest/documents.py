@@ -88,12 +88,13 @@ class Chunk:
     tokens: int
 
     def metadata(self) -> dict[str, str | int]:
-        return {
-            "doc_id": self.doc_id,
-            "index": self.index,
-            "start": self.start,
-            "end": self.end,
-            "clean_start": self.clean_start,
-            "clean_end": self.clean_end,
-            "tokens": self.tokens,
-        }
+        return chunk_metadata(self)
+
+
+#: What Chroma stores beside each chunk's vector (written at ingest, rewritten on repair).
+CHUNK_METADATA = ("doc_id", "index", "start", "end", "clean_start", "clean_end", "tokens")
+
+
+def chunk_metadata(chunk: object) -> dict[str, str | int]:
+    """The Chroma metadata of a chunk (a :class:`Chunk` or a stored chunk)."""
+    return {name: getattr(chunk, name) for name in CHUNK_METADATA}

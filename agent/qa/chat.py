@@ -68,7 +68,9 @@ class ChatDB:
     """Saved chat sessions in ``<cache_dir>/chat.sqlite``."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from agent.core.files import private_dir, private_file
+
+        private_file(private_dir(path.parent) / path.name)  # questions and answers: owner only
         self.path = path
         self.db = sqlite3.connect(path, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")

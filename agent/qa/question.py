@@ -29,6 +29,8 @@ STOPWORDS = frozenset(lexicon.load("questions")["stopwords"].split())
 # Nouns that name what kind of answer is asked (“扮演什么角色”, “有哪些措施”): the answer
 # states the role or the measures, never the noun, so a text need not contain it.
 ASKED_KINDS = frozenset(lexicon.words("questions", "words.asked_kinds"))
+# Class nouns (城市, 省份…) name what is asked (“在哪个城市”), never a place to find.
+CLASS_NOUNS = frozenset(lexicon.table("terms", "instances"))
 _YEARISH = re.compile(r"\d+(?:\.\d+)?")
 _COUNTER = lexicon.load("questions")["counters"]
 _COUNT_Q = re.compile(rf"(?<!哪)(?:多少|几)[{_COUNTER}]?")
@@ -44,8 +46,10 @@ ROLE_VERBS: dict[str, tuple[str, ...]] = {
 }
 _WHEN_Q = re.compile("|".join(lexicon.words("questions", "words.when")))
 _YES_NO_Q = re.compile("|".join(lexicon.words("questions", "words.yes_no")) + r"|吗[？?]?$")
+# A date, not a duration: 2023年, 7月, 15日, 二〇二三年, 七月 (“五年的发展历程” is no date).
 _DATE_WORD = re.compile(
-    r"\d{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]{1,4}[年月日号]|[上下]午|当天|今年|去年"
+    r"\d{4}\s*年|\d{1,2}\s*月|\d{1,2}\s*[日号]|[〇零一二三四五六七八九]{4}年"
+    r"|[一二三四五六七八九十]{1,3}月|[一二三四五六七八九十]{1,3}[日号]|[上下]午|当天|今年|去年"
 )
 
 OFFICE_TITLES = lexicon.words("questions", "words.office_titles")
@@ -182,10 +186,14 @@ def _stem(name: str) -> str:
 
 
 def names_organisation(name: str, text: str) -> bool:
-    """Whether ``text`` names ``name``, in full or by its distinctive first characters
-    (湖南机电职院 ≈ 湖南机电职业技术学院)."""
+    """Whether ``text`` names ``name``, in full, by its distinctive first characters
+    (湖南机电职院 ≈ 湖南机电职业技术学院) or as an abbreviation of a longer name."""
     stem = _stem(name)
-    return name in text or (len(stem) >= 2 and stem[:4] in text)
+    if name in text or (len(stem) >= 2 and stem[:4] in text):
+        return True
+    # 湖南高铁职院 ≈ 湖南高速铁路职业技术学院: the stem's characters in order, close together
+    gaps = "".join(re.escape(ch) + r"[\u4e00-\u9fff]{0,2}?" for ch in stem[:-1])
+    return len(stem) >= 3 and re.search(gaps + re.escape(stem[-1]), text) is not None
 
 
 def other_organisation(question: str, cited: str, context: str) -> str | None:
@@ -319,7 +327,8 @@ def question_constraints(question: Question) -> list[Constraint]:
     out = [Constraint(n, [n], "context", float(n)) for n in question_numbers(q)]
     pairs = [(w, f) for w, f in _pseg().lcut(q)]
     for w, f in pairs:
-        if f == "ns" and len(w) >= 2 and not any(w in c.alternatives for c in out):
+        if (f == "ns" and len(w) >= 2 and w not in CLASS_NOUNS
+                and not any(w in c.alternatives for c in out)):
             out.append(Constraint(w, [w], "context"))
     for m in _COUNT_Q.finditer(q):
         phrase = _counted_nouns(q, pairs, m)
@@ -336,7 +345,7 @@ def _what_focus(pairs: list[tuple[str, str]]) -> str | None:
     words = [w for w, _ in pairs]
     flags = [f for _, f in pairs]
     for i, w in enumerate(words):
-        if w != "什么":
+        if w != "什么" or (i + 1 < len(words) and words[i + 1] in ("时候", "时间")):
             continue
         cand: list[int] = []
         if i >= 2 and words[i - 1] == "是":

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.core.files import write_text_atomic
+from agent.core.errors import InputError
+from agent.core.files import check_output_dir, write_text_atomic
 from agent.report.html import render_html
 from agent.report.markdown import render_markdown
 from agent.report.model import ReportData
@@ -36,7 +37,8 @@ def write_report(
     *,
     include_originals: bool = False,
 ) -> dict[str, Path]:
-    """Render and write the requested formats into ``out_dir`` (created if missing).
+    """Render and write the requested formats into ``out_dir`` (created if missing; a path
+    that cannot be a folder or cannot be written is an :class:`InputError`).
 
     ``formats`` is a subset of ``{"json", "md", "html"}`` (``"markdown"`` is accepted).
     ``report.json`` leaves ``originals`` out unless ``include_originals``; the HTML
@@ -44,7 +46,7 @@ def write_report(
     """
     keys = normalise_formats(formats)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_output_dir(out_dir)
     renderers: dict[str, Callable[[], str]] = {
         "json": lambda: data.to_json(include_originals=include_originals) + "\n",
         "md": lambda: render_markdown(data),
@@ -55,6 +57,9 @@ def write_report(
     written: dict[str, Path] = {}
     for key in keys:
         path = out_dir / FORMATS[key]
-        write_text_atomic(path, rendered[key], file_mode=0o644)
+        try:
+            write_text_atomic(path, rendered[key], file_mode=0o644)
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
         written[key] = path
     return written
