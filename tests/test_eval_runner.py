@@ -451,3 +451,14 @@ def test_qa_bench_split_holds_out_whole_articles_and_scores_answers() -> None:
     assert not answered_correctly(good, rows[0], "ctx0004")  # another context cited
     assert not answered_correctly(good.model_copy(update={"answer": "广铁集团"}), rows[0],
                                   "ctx0003")
+
+
+def test_sample_questions_takes_every_nth_in_file_order() -> None:
+    from agent.evaluation.gold import QAGold, QAItem
+    from agent.evaluation.runner import sample_questions
+
+    items = [QAItem(id=f"q{i}", question=f"问题{i}？", script="simplified", answer="",
+                    answerable=False, trap="absent") for i in range(5)]
+    gold = QAGold(items=items)
+    assert [i.id for i in sample_questions(gold, 2).items] == ["q0", "q2", "q4"]
+    assert sample_questions(gold, 1) is gold

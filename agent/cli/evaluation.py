@@ -119,24 +119,26 @@ def _thresholds_are_placeholders(path: Path) -> bool:
               help="Store for the eval corpus (default: <cache_dir>/eval-store/<corpus>-<hash>; "
                    "never the user's store).")
 @click.option("--model", help="Model name (endpoint) for this run.")
+@click.option("--qa-every", default=1, show_default=True, type=click.IntRange(1, 100),
+              help="Ask every N-th gold question only (a fixed sample, in file order).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result on stdout.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the JSON result here.")
 @click.pass_context
 @handle_errors
 def eval_command(ctx: click.Context, suite: tuple[str, ...], gold: tuple[Path, ...], corpus: Path,
                  thresholds: Path, benchmarks: Path | None, store_dir: Path | None,
-                 model: str | None, as_json: bool, output: Path | None) -> None:
+                 model: str | None, qa_every: int, as_json: bool, output: Path | None) -> None:
     """Evaluate extraction, QA and retrieval against gold data; exit 6 when a metric
     misses its threshold."""
     code = _eval(ctx, suite, gold, corpus, thresholds, benchmarks, store_dir, model, as_json,
-                 output)
+                 output, qa_every=qa_every)
     if code:
         sys.exit(code)
 
 
 def _eval(ctx: click.Context, suite: tuple[str, ...], gold: tuple[Path, ...], corpus: Path,
           thresholds: Path, benchmarks: Path | None, store_dir: Path | None, model: str | None,
-          as_json: bool, output: Path | None) -> int:
+          as_json: bool, output: Path | None, *, qa_every: int = 1) -> int:
     from agent.core.config import load_settings
     from agent.core.errors import InputError
     from agent.core.files import write_text_atomic
@@ -162,7 +164,8 @@ def _eval(ctx: click.Context, suite: tuple[str, ...], gold: tuple[Path, ...], co
         click.echo(message, err=True)
 
     result = runner.run_eval(settings, suites=suites, gold_dir=gold_paths, corpus=corpus,
-                             benchmarks=benchmarks, echo=echo, store_dir=store_dir)
+                             benchmarks=benchmarks, echo=echo, store_dir=store_dir,
+                             qa_every=qa_every)
     code, failures = runner.gate_exit_code(result.metrics, thresholds)
     data = result.as_json()
     data["thresholds"] = str(thresholds)
