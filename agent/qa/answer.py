@@ -496,11 +496,11 @@ def _usage(llm: ChatModel, before: dict[str, Any]) -> dict[str, float]:
     return usage_delta(llm.usage(), before)
 
 
-def _refuse(question: str, standalone: str | None, script: str, reason: str,
-            usage: dict[str, Any]) -> Answer:
-    return Answer(question=question, standalone_question=standalone,
-                  answer=refusal_text(standalone or question, script, reason),
-                  answerable=False, usage=usage)
+def _refuse(question: str, script: str, reason: str) -> Answer:
+    """A refusal of one (part of a) question; :func:`answer_question` sets the asked
+    question, the standalone form and the usage."""
+    return Answer(question=question, answer=refusal_text(question, script, reason),
+                  answerable=False)
 
 
 def _cited_text(src: Source, ev: Evidence) -> str:
@@ -660,10 +660,10 @@ def _answer_part(store: Store, llm: ChatModel, asked: str, script: str, *, k: in
     hits = search(store, query, k=k, mode="hybrid")
     reason = evidence_gate(query, hits)
     if reason is not None:
-        return _refuse(asked, None, script, reason, {})
+        return _refuse(asked, script, reason)
     sources = build_context(store, hits, query, budget=budget)
     if not sources:
-        return _refuse(asked, None, script, "检索到的资料中没有相关句子", {})
+        return _refuse(asked, script, "检索到的资料中没有相关句子")
     spec = QuestionSpec(query)
     result = _attempt(llm, asked, spec, sources, script)
     focus: list[Source] = []
@@ -687,7 +687,7 @@ def _answer_part(store: Store, llm: ChatModel, asked: str, script: str, *, k: in
     if isinstance(result, str):
         extracted = extractive_answer(spec, cands, script)
         if extracted is None:
-            return _refuse(asked, None, script, result, {})
+            return _refuse(asked, script, result)
         log.info("extractive answer after two failed attempts (%s)", result)
         return extracted
     return result[0]
