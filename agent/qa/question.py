@@ -77,7 +77,7 @@ class Constraint(NamedTuple):
 
     def met(self, text: str) -> bool:
         """Whether ``text`` (simplified) says one of the alternatives, in any of its
-        forms (普高 = 普通高中; 城市 by naming 哈尔滨市…: :func:`agent.text.terms.says`);
+        forms (普高 = 普通高中; 城市 by naming 长沙市…: :func:`agent.text.terms.says`);
         a number by value too (1.2万 = 12000, 二〇二三年 = 2023年)."""
         if any(says(a, text, instances=True) for a in self.alternatives):
             return True
@@ -414,7 +414,7 @@ def office_stated(org: str, title: str, quotes: Sequence[str]) -> bool:
     """Whether a quote ties ``title`` to ``org``.
 
     The clause leading up to the title (“浙江工业职业技术学院校长毛建卫”) must name the
-    organisation (aliases expanded: 哈职院 = 哈尔滨职业技术学院); a clause naming no
+    organisation (aliases expanded: 人社局 = 人力资源和社会保障局); a clause naming no
     institution at all falls back to the whole quote. Another institution's office
     holder (the common wrong answer of a small model) is therefore rejected.
     """

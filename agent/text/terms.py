@@ -1,7 +1,7 @@
 """Whether a text says what a word of a question says, in the words the text uses.
 
 A reader asks about 中职 where the article writes 中等职业学校, about 城市 where it lists
-哈尔滨市、呼和浩特市. The tables are data (``lexicon/terms.toml``: equivalent words, narrower
+长沙市、株洲市、湘潭市. The tables are data (``lexicon/terms.toml``: equivalent words, narrower
 words, class nouns answered by names; the abbreviations of ``aliases.toml``); this module
 only applies them. Words and texts are compared in their simplified search form.
 """
@@ -15,7 +15,7 @@ from functools import cache
 from agent import lexicon
 
 _NAME_CHARS = r"[\u4e00-\u9fff]"
-# What may follow a name in a list: "哈尔滨市、呼和浩特市等", "长沙市和株洲市".
+# What may follow a name in a list: "长沙市、株洲市等", "衢州市和金华市".
 _AFTER_NAME = r"(?=[、，,。；;：:和及与等（(\s”\"」]|$)"
 
 
