@@ -8,7 +8,10 @@ prompt tokens/s (medians) and the busy/quiet ratio.
 
     .venv/bin/python evals/bench_threads.py [--repeat 3] [--settings 2:2:50,1:1:50,...]
 
-A setting is ``threads:threads_batch:poll``.
+A setting is ``threads:threads_batch:poll``, or ``auto``: what the agent does by default,
+threads chosen from the cores free when the server starts (for the busy figures the
+server is started again after the busy process, as a command run on a busy machine
+would).
 """
 
 from __future__ import annotations
@@ -82,19 +85,62 @@ def measure(model: Path, threads: int, threads_batch: int, poll: int,
             "kept": b_gen / q_gen}
 
 
+def _run(model: Path, threads: int, threads_batch: int, poll: int,
+         repeat: int) -> list[tuple[float, float]]:
+    from agent.llm.embedded import EmbeddedServer
+
+    with tempfile.TemporaryDirectory() as logs:
+        server = EmbeddedServer(model, log_dir=Path(logs), n_ctx=4096, threads=threads,
+                                threads_batch=threads_batch, poll=poll)
+        with server:
+            _one(server.base_url)  # warm-up
+            return [_one(server.base_url) for _ in range(repeat)]
+
+
+def measure_auto(model: Path, repeat: int) -> tuple[dict[str, float], int, int]:
+    """The default: threads picked at server start, quiet and with the busy loop running."""
+    from agent.llm.cpu import auto_threads
+
+    quiet_threads = auto_threads()
+    quiet = _run(model, quiet_threads, quiet_threads, 50, repeat)
+    stop = multiprocessing.Event()
+    hog = multiprocessing.Process(target=_busy, args=(stop,), daemon=True)
+    hog.start()
+    try:
+        time.sleep(1.0)
+        busy_threads = auto_threads()
+        busy = _run(model, busy_threads, busy_threads, 50, repeat)
+    finally:
+        stop.set()
+        hog.join(5)
+    q_gen = statistics.median(g for g, _ in quiet)
+    b_gen = statistics.median(g for g, _ in busy)
+    return ({"quiet_gen": q_gen, "busy_gen": b_gen,
+             "quiet_prompt": statistics.median(p for _, p in quiet),
+             "busy_prompt": statistics.median(p for _, p in busy),
+             "kept": b_gen / q_gen}, quiet_threads, busy_threads)
+
+
 def main() -> None:
     from agent.core.config import load_settings
     from agent.llm.weights import ensure_weights
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--settings", default="2:2:50,2:2:0,1:1:50,1:2:0")
+    parser.add_argument("--settings", default="auto,2:2:50,1:1:50")
     args = parser.parse_args()
     settings = load_settings()
     model = ensure_weights(settings)
     print(f"{'threads':>7} {'batch':>5} {'poll':>4} | {'gen quiet':>9} {'gen busy':>8} "
           f"{'kept':>5} | {'prompt quiet':>12} {'prompt busy':>11}")
     for spec in args.settings.split(","):
+        if spec == "auto":
+            r, quiet_t, busy_t = measure_auto(Path(model), args.repeat)
+            label = f"auto {quiet_t}/{busy_t}"
+            print(f"{label:>13} {'':>4} | {r['quiet_gen']:>9.1f} {r['busy_gen']:>8.1f} "
+                  f"{r['kept']:>5.2f} | {r['quiet_prompt']:>12.1f} {r['busy_prompt']:>11.1f}",
+                  flush=True)
+            continue
         t, tb, poll = (int(x) for x in spec.split(":"))
         r = measure(Path(model), t, tb, poll, args.repeat)
         print(f"{t:>7} {tb:>5} {poll:>4} | {r['quiet_gen']:>9.1f} {r['busy_gen']:>8.1f} "

@@ -185,7 +185,7 @@ def test_timeout_is_model_error(tmp_path: Path) -> None:
     respx.post(URL).mock(side_effect=httpx.ReadTimeout("slow"))
     with LLM(_settings(tmp_path, timeout_s=3), "ask") as llm, pytest.raises(ModelError) as err:
         llm.structured(City, _messages(), prompt=PROMPT, max_tokens=9)
-    assert "timed out after 3s" in str(err.value)
+    assert "timed out: no reply within 3s" in str(err.value)
 
 
 @respx.mock
@@ -356,3 +356,97 @@ def test_embedded_child_failure_is_model_error(tmp_path: Path) -> None:
     msg = str(err.value)
     assert "exited during startup" in msg and "embedded-server.log" in msg
     assert not server.running
+
+
+# ------------------------------------------------------------------ misbehaving endpoints
+
+
+@respx.mock
+@pytest.mark.parametrize("status", [200, 502])
+def test_html_reply_says_what_came_back(tmp_path: Path, status: int) -> None:
+    page = "<!DOCTYPE html><html><head><title>Bad Gateway</title></head><body>nginx</body>"
+    respx.post(URL).mock(return_value=httpx.Response(status, html=page))
+    with LLM(_settings(tmp_path), "ask") as llm, pytest.raises(ModelError) as err:
+        llm.structured(City, _messages(), prompt=PROMPT, max_tokens=9)
+    msg = str(err.value)
+    assert f"did not answer JSON (HTTP {status}, text/html, body starts '<!DOCTYPE html>" in msg
+    assert "No choices" not in msg and "\n" not in msg
+
+
+@respx.mock
+def test_json_of_another_shape_is_one_line_output_error(tmp_path: Path) -> None:
+    from agent.core.errors import ModelOutputError
+
+    respx.post(URL).mock(return_value=httpx.Response(200, json=_completion('{"town": "郑州"}')))
+    with LLM(_settings(tmp_path), "ask") as llm, pytest.raises(ModelOutputError) as err:
+        llm.structured(City, _messages(), prompt=PROMPT, max_tokens=9)
+    msg = str(err.value)
+    assert "no valid City: city: Field required" in msg and "after 3 tries" in msg
+    assert "\n" not in msg and "errors.pydantic.dev" not in msg
+
+
+@respx.mock
+def test_read_timeout_scales_with_tokens_asked_for(tmp_path: Path) -> None:
+    from agent.llm import client as client_module
+
+    reply = httpx.Response(200, json=_completion('{"city": "郑州"}'))
+    route = respx.post(URL).mock(return_value=reply)
+    settings = _settings(tmp_path, timeout_s=None)
+    with LLM(settings, "ask") as llm:
+        llm.structured(City, _messages(), prompt=PROMPT, max_tokens=400,
+                       validation_context={"doc": DOC})
+    limits = route.calls[0].request.extensions["timeout"]
+    base, per_token = client_module.ENDPOINT_TIMEOUT
+    assert limits["read"] == pytest.approx(base + 400 * per_token)
+    assert limits["connect"] == client_module.CONNECT_TIMEOUT_S
+    # a configured timeout_s is used as given
+    route.reset()
+    with LLM(_settings(tmp_path / "b", timeout_s=7), "ask") as llm:
+        llm.structured(City, _messages(), prompt=PROMPT, max_tokens=400,
+                       validation_context={"doc": DOC})
+    assert route.calls[0].request.extensions["timeout"]["read"] == 7
+
+
+def test_hung_endpoint_is_given_up_on_with_a_notice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An endpoint that accepts the connection and never answers: one notice while waiting,
+    then one error line, within the scaled bound (not 3 × 300 s)."""
+    import threading
+    import time
+
+    from agent.llm import client as client_module
+
+    monkeypatch.setattr(client_module, "ENDPOINT_TIMEOUT", (1.0, 0.0))
+    monkeypatch.setattr(client_module, "WAIT_NOTICE_S", 0.3)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+
+    def accept_and_hold() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            held.append(conn)
+
+    threading.Thread(target=accept_and_hold, daemon=True).start()
+    port = server.getsockname()[1]
+    settings = _settings(tmp_path, base_url=f"http://127.0.0.1:{port}/v1", timeout_s=None,
+                         http_retries=1)
+    t0 = time.monotonic()
+    try:
+        with (caplog.at_level("WARNING", logger="agent"), LLM(settings, "ask") as llm,
+              pytest.raises(ModelError) as err):
+            llm.structured(City, _messages(), prompt=PROMPT, max_tokens=9)
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
+    elapsed = time.monotonic() - t0
+    assert "no reply within 1s (after 2 tries)" in str(err.value)
+    assert elapsed < 10
+    notices = [r.getMessage() for r in caplog.records if "still waiting" in r.getMessage()]
+    assert len(notices) == 1 and "gives up after 2s" in notices[0]

@@ -177,6 +177,102 @@ def test_sigint_during_report_leaves_no_half_written_files(tmp_path: Path) -> No
         server.shutdown()
 
 
+def _no_temp_files(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob(".*.tmp")]
+
+
+@pytest.mark.slow
+def test_kill_9_during_ingest_next_commands_find_a_consistent_store(tmp_path: Path) -> None:
+    """No handler runs on SIGKILL: what protects the store is SQLite's transactions, the
+    catalog-first write order and the repair on open."""
+    corpus = _corpus(tmp_path / "corpus", 40)
+    store_dir = tmp_path / "store"
+    proc = subprocess.Popen([*AGENT, "--store", str(store_dir), "ingest", str(corpus)],
+                            env=_env(tmp_path), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    catalog = store_dir / "catalog.sqlite"
+
+    def some_documents() -> bool:
+        if not catalog.exists():
+            return False
+        try:
+            with sqlite3.connect(catalog, timeout=1) as db:
+                return db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] >= 5
+        except sqlite3.Error:
+            return False
+
+    try:
+        _wait_for(some_documents)
+    finally:
+        proc.kill()
+        proc.wait(30)
+    assert proc.returncode == -signal.SIGKILL
+    docs, _chunks = _consistent(store_dir)
+    assert 5 <= docs < 200
+    search = subprocess.run([*AGENT, "--store", str(store_dir), "search", "职业教育", "--json"],
+                            env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    assert search.returncode == 0, search.stderr
+    assert "Traceback" not in search.stderr and json.loads(search.stdout)
+    done = subprocess.run([*AGENT, "--store", str(store_dir), "ingest", str(corpus)],
+                          env=_env(tmp_path), capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    docs, chunks = _consistent(store_dir)
+    assert docs == 200
+    store = Store(load_settings({"store": store_dir}))
+    assert store.reconcile() == {"removed_vectors": 0, "restored_vectors": 0}
+    assert len(store.collection.get(include=[])["ids"]) == chunks
+    assert len(store.lexical().chunk_ids) == chunks
+    assert _no_temp_files(store_dir) == []
+
+
+@pytest.mark.slow
+def test_kill_9_during_report_leaves_the_previous_report_whole(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowLLM)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        store_dir = tmp_path / "store"
+        env = _env(tmp_path, OPENAI_BASE_URL=f"http://127.0.0.1:{server.server_port}/v1",
+                   OPENAI_API_KEY="k", AGENT_MODEL="m")
+        ingest = subprocess.run([*AGENT, "--store", str(store_dir), "ingest", str(SEEDS)],
+                                env=env, capture_output=True, text=True, timeout=300)
+        assert ingest.returncode == 0, ingest.stderr
+        out_dir = tmp_path / "out"
+        out_dir.mkdir()
+        (out_dir / "report.md").write_text("previous report\n", encoding="utf-8")
+        proc = subprocess.Popen([*AGENT, "--store", str(store_dir), "report", "-o",
+                                 str(out_dir)], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(6)
+        proc.kill()
+        proc.wait(30)
+        assert sorted(p.name for p in out_dir.iterdir()) == ["report.md"]
+        assert (out_dir / "report.md").read_text(encoding="utf-8") == "previous report\n"
+        with sqlite3.connect(tmp_path / "cache" / "llm.sqlite") as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert _consistent(store_dir)[0] == 5
+    finally:
+        server.shutdown()
+
+
+def test_temp_file_of_a_killed_writer_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    from agent.core.files import write_text_atomic
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    target = tmp_path / "report.md"
+    stale = tmp_path / f".report.md.{dead.stdout.strip()}.abc123.tmp"
+    stale.write_text("half a rep", encoding="utf-8")
+    alive = tmp_path / f".report.md.{os.getppid()}.def456.tmp"  # a writer still running
+    alive.write_text("being written", encoding="utf-8")
+    other = tmp_path / f".summary.json.{dead.stdout.strip()}.x.tmp"  # another file's
+    other.write_text("{", encoding="utf-8")
+    write_text_atomic(target, "new report\n")
+    assert target.read_text(encoding="utf-8") == "new report\n"
+    assert not stale.exists() and alive.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [target.name, alive.name, other.name])
+
+
 def test_injected_instruction_line_stays_data(tmp_path: Path) -> None:
     """A document that tells the model to output nothing is still extracted: code finds the
     alliance, and the injected line is fenced as data in every prompt."""

@@ -269,3 +269,20 @@ def test_store_and_cache_files_are_private(tmp_path: Path, template: tuple[Path,
         assert _mode(chosen / "catalog.sqlite") == 0o600 and _mode(chosen / "chroma") == 0o700
     finally:
         os.umask(old_umask)
+
+
+def test_failing_vector_search_is_one_store_error(
+    copy: tuple[Path, Path, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chroma failing inside a query (a damaged HNSW segment reads as an internal error)."""
+    from chromadb.api.models.Collection import Collection
+    from chromadb.errors import InternalError
+
+    store_dir, _corpus, _chunks = copy
+
+    def broken(self: Collection, *args: object, **kwargs: object) -> None:
+        raise InternalError("Error executing plan: Error loading hnsw index")
+
+    monkeypatch.setattr(Collection, "query", broken)
+    message = _error(_cli(store_dir, "search", "职业教育"), 3)
+    assert "vector search in Chroma at" in message and "agent ingest --rebuild" in message

@@ -25,7 +25,15 @@ def _ingest_paths(store: Any, paths: tuple[Path, ...]) -> None:
 
 def _run_summary(ctx: click.Context, paths: tuple[Path, ...], model: str | None, command: str,
                  quiet: bool) -> tuple[Any, Any, Any, Any]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.text import Text
 
     from agent.extract.summarize import select_documents, summarize
     from agent.index.store import Store
@@ -41,8 +49,20 @@ def _run_summary(ctx: click.Context, paths: tuple[Path, ...], model: str | None,
         raise InputError("the store is empty: run `agent ingest PATH` first or pass paths")
     llm = LLM.from_settings(settings, command)
     err = console(stderr=True)
+
+    class WritingRate(ProgressColumn):
+        """The model's output tokens per second of model time so far: a slow machine shows
+        as slow rather than hung (blank until the first model call ends)."""
+
+        def render(self, task: Any) -> Text:
+            usage = llm.usage()
+            if not usage["calls"] or usage["latency_s"] <= 0:
+                return Text("")
+            rate = usage["completion_tokens"] / usage["latency_s"]
+            return Text(f"{rate:.1f} tok/s", style="dim")
+
     with Progress(TextColumn(command), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.description}"), console=err,
+                  WritingRate(), TextColumn("{task.description}"), console=err,
                   disable=quiet or not err.is_terminal) as progress:
         task = progress.add_task("", total=len(documents))
 
@@ -57,15 +77,36 @@ def _run_summary(ctx: click.Context, paths: tuple[Path, ...], model: str | None,
     return settings, store, llm, run
 
 
+def _finish(run: Any, keep_going: bool) -> None:
+    """One line per document that failed or was only partly read; exit 4 if any, unless
+    ``--keep-going`` (then they are warnings: the output holds everything else)."""
+    from agent.report.model import partial_reason
+
+    level = "warning" if keep_going else "error"
+    for d in run.documents:
+        if d.error:
+            click.echo(f"{level}: {Path(d.path).name}: {d.error}", err=True)
+        elif d.failed_windows:
+            click.echo(f"{level}: {Path(d.path).name}: {partial_reason(d)}", err=True)
+    if not keep_going and any(d.error or d.failed_windows for d in run.documents):
+        sys.exit(4)
+
+
+KEEP_GOING = click.option(
+    "--keep-going", is_flag=True,
+    help="Exit 0 when some documents or windows failed (they are listed as warnings).")
+
+
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the documented JSON shape.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the JSON here.")
 @click.option("--model", help="Model name (endpoint) for this run.")
+@KEEP_GOING
 @click.pass_context
 @handle_errors
 def summarize(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, output: Path | None,
-              model: str | None) -> None:
+              model: str | None, keep_going: bool) -> None:
     """Extract events, alliances and targets (with verified evidence) from documents."""
     from rich.table import Table
 
@@ -112,10 +153,7 @@ def summarize(ctx: click.Context, paths: tuple[Path, ...], as_json: bool, output
                   f"cache hits {u['cache_hits']}, tokens {u['prompt_tokens']}+"
                   f"{u['completion_tokens']}; window/corpus tokens "
                   f"{run.window_tokens}/{run.corpus_tokens}")
-    for d in run.failed:
-        click.echo(f"error: {Path(d.path).name}: {d.error}", err=True)
-    if run.failed:
-        sys.exit(4)
+    _finish(run, keep_going)
 
 
 def _paths(run: Any, doc_ids: list[str]) -> list[str]:
@@ -132,10 +170,11 @@ def _paths(run: Any, doc_ids: list[str]) -> list[str]:
               help="Comma-separated: md, html, json.")
 @click.option("--no-overview", is_flag=True, help="Skip the LLM-written executive summary.")
 @click.option("--model", help="Model name (endpoint) for this run.")
+@KEEP_GOING
 @click.pass_context
 @handle_errors
 def report(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, title: str, formats: str,
-           no_overview: bool, model: str | None) -> None:
+           no_overview: bool, model: str | None, keep_going: bool) -> None:
     """Write report.md, report.html and report.json for the corpus."""
     from agent.core.errors import InputError
     from agent.core.files import check_output_dir
@@ -157,15 +196,12 @@ def report(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, title: st
         llm.close()
     data = build_report(store, run, title=title, model=llm.model, overview=overview)
     written = write_report(data, out_dir, wanted)
-    for d in run.failed:
-        click.echo(f"error: {Path(d.path).name}: {d.error}", err=True)
     click.echo(f"report: {len(run.documents)} documents, {len(run.merged.events)} events, "
                f"{len(run.merged.alliances)} alliances, {len(run.merged.targets)} targets "
                f"in {run.wall_s:.1f}s")
     for fmt, path in written.items():
         click.echo(f"  {fmt}: {path}")
-    if run.failed:
-        sys.exit(4)
+    _finish(run, keep_going)
 
 
 @click.command()

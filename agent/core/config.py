@@ -52,13 +52,15 @@ class Settings(BaseModel):
     api_key: str | None = None
     gguf: Path | None = None
     mode: Literal["json_schema", "json", "tools", "md_json"] = "json_schema"
-    timeout_s: float = Field(300.0, gt=0)
+    timeout_s: float | None = Field(
+        None, gt=0, description="seconds per HTTP try; unset: scaled to the tokens asked for")
     max_retries: int = Field(2, ge=0, le=20)
     http_retries: int = Field(2, ge=0, le=20)
     concurrency: int = Field(4, ge=1, le=256)
     temperature: float = Field(0.0, ge=0, le=2)
     n_ctx: int = Field(8192, ge=512)
-    threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)
+    threads: int | None = Field(
+        None, ge=1, description="embedded model threads; unset: the cores free at its start")
     window_chunks: int = Field(1, ge=1)
     prices: dict[str, tuple[_Price, _Price]] = Field(
         default_factory=dict, description="model -> (USD per 1M prompt, per 1M completion)"

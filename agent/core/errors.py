@@ -27,6 +27,12 @@ class ModelError(AgentError):
     exit_code = 4
 
 
+class ModelOutputError(ModelError):
+    """The model answered, but no attempt gave output of the required shape (invalid or
+    cut-off JSON, or JSON that never validated). Unlike a failed endpoint, the next call
+    may well succeed, so a batch counts it against its window and goes on."""
+
+
 class ModelUnavailableError(ModelError):
     """No model is configured and the embedded weights are not installed or corrupt."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import glob
 import os
 import tempfile
 from collections.abc import Iterator
@@ -24,6 +25,30 @@ TMP_SUFFIX = ".tmp"
 def temp_prefix(path: Path) -> str:
     """Prefix of the temp files written for ``path`` (hidden, named after the target)."""
     return f".{path.name}."
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    return True
+
+
+def remove_stale_temps(path: Path, suffix: str = TMP_SUFFIX) -> int:
+    """Delete temp files of ``path`` left by a writer that was killed (``kill -9``, power
+    loss): their name carries the writer's process id, and that process is gone."""
+    removed = 0
+    prefix = temp_prefix(path)
+    for tmp in path.parent.glob(f"{glob.escape(prefix)}*{suffix}"):
+        pid = tmp.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed += 1
+    return removed
 
 
 def fsync_dir(directory: Path) -> None:
@@ -50,7 +75,9 @@ def atomic_open(path: Path, mode: str = "w", *, file_mode: int | None = None,
         raise ValueError(f"atomic_open writes only: mode {mode!r}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=suffix, dir=path.parent)
+    remove_stale_temps(path, suffix)
+    fd, tmp_name = tempfile.mkstemp(prefix=f"{temp_prefix(path)}{os.getpid()}.", suffix=suffix,
+                                    dir=path.parent)
     tmp = Path(tmp_name)
     try:
         kwargs: dict[str, Any] = {"encoding": "utf-8", "newline": "\n"} if mode == "w" else {}

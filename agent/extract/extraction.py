@@ -27,6 +27,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from agent import lexicon
 from agent.core import interrupt
+from agent.core.errors import ModelOutputError
 from agent.extract.event_fields import EventFields
 from agent.extract.evidence import locate_quote, range_evidence
 from agent.extract.schemas import (
@@ -199,11 +200,27 @@ def _apply_verifier(model: Any, field_name: str, info: ValidationInfo) -> None:
         model.dropped += verifier.dropped
 
 
+def _require_key(data: Any, key: str) -> Any:
+    """JSON holding other keys and not the list (``{"result": []}``), or no object at all,
+    is a wrong answer, not "nothing found": the re-ask says so and a window that never gets
+    it right counts as failed. ``{}`` is "nothing found": the schema sent leaves the list
+    optional (and is unchanged, so cached answers stay valid)."""
+    if not isinstance(data, dict) or (data and key not in data):
+        got = sorted(data)[:4] if isinstance(data, dict) else type(data).__name__
+        raise ValueError(f"answer with a JSON object holding the list `{key}` (got {got})")
+    return data
+
+
 class VerifiedAlliances(AllianceMentions):
     """Validated (and cached) result only ever holds verified mentions."""
 
     # Not shown to the model; cached so a warm run reports the same count.
     dropped: SkipJsonSchema[int] = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _has_list(cls, data: Any) -> Any:
+        return _require_key(data, "alliances")
 
     @model_validator(mode="after")
     def _verify(self, info: ValidationInfo) -> VerifiedAlliances:
@@ -213,6 +230,11 @@ class VerifiedAlliances(AllianceMentions):
 
 class VerifiedEvents(EventMentions):
     dropped: SkipJsonSchema[int] = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _has_list(cls, data: Any) -> Any:
+        return _require_key(data, "events")
 
     @model_validator(mode="after")
     def _verify(self, info: ValidationInfo) -> VerifiedEvents:
@@ -781,6 +803,7 @@ def window_budget(settings: Any) -> int:
 class ExtractionStats:
     windows: int = 0
     input_tokens: int = 0  # tokens of document text sent (tiktoken)
+    failed_windows: int = 0
 
 
 @dataclass(frozen=True)
@@ -796,10 +819,11 @@ class ItemKind:
 
 def _windows_of_kind(
     llm: ChatModel, doc: Document, settings: Any, stats: ExtractionStats, kind: ItemKind,
-    passages: list[tuple[int, int]],
+    passages: list[tuple[int, int]], failures: list[str],
 ) -> Iterator[tuple[Window, Any]]:
     """One verified model call per window of on-topic sentences that mention
-    ``kind.words``."""
+    ``kind.words``. A window whose every answer fails validation is added to ``failures``
+    and skipped; an endpoint failure ends the document."""
     from agent.core.prompts import fence, load_prompt
     from agent.core.tokens import count_tokens
     from agent.extract.relevance import in_ranges
@@ -809,15 +833,21 @@ def _windows_of_kind(
     for window in pack_windows(doc, spans, window_budget(settings), count_tokens):
         interrupt.check()
         verifier = MentionVerifier(doc, window, reasks_left=min(1, settings.max_retries))
-        found = llm.structured(
-            kind.response_model,
-            prompt.render(document=fence(window.text)),
-            prompt=prompt,
-            max_tokens=kind.max_tokens,
-            validation_context={"verifier": verifier},
-        )
         stats.windows += 1
         stats.input_tokens += window.tokens
+        try:
+            found = llm.structured(
+                kind.response_model,
+                prompt.render(document=fence(window.text)),
+                prompt=prompt,
+                max_tokens=kind.max_tokens,
+                validation_context={"verifier": verifier},
+            )
+        except ModelOutputError as exc:  # this window's answer; the endpoint itself works
+            stats.failed_windows += 1
+            failures.append(f"{kind.prompt_name.removeprefix('extract_')} in characters "
+                            f"{window.start}–{window.end}: {exc}")
+            continue
         yield window, found
 
 
@@ -837,8 +867,10 @@ def extract_document(
     # Only passages about the topic are read; an uncertain one is judged by the model.
     passages = passage_relevance(doc, model_judge(llm))
     dropped = 0
+    failures: list[str] = []
     alliances: list[Alliance] = []
-    for window, found in _windows_of_kind(llm, doc, settings, stats, ALLIANCES, passages):
+    for window, found in _windows_of_kind(llm, doc, settings, stats, ALLIANCES, passages,
+                                          failures):
         dropped += found.dropped
         mentions = list(found.alliances)
         for m in found.alliances:  # the model may still lump a 、-list into one name
@@ -848,7 +880,8 @@ def extract_document(
         mentions += code_alliance_mentions(doc, window)
         alliances += [a for m in mentions if (a := finalise_alliance(doc, window, m))]
     events: list[Event] = []
-    for window, found in _windows_of_kind(llm, doc, settings, stats, EVENTS, passages):
+    for window, found in _windows_of_kind(llm, doc, settings, stats, EVENTS, passages,
+                                          failures):
         dropped += found.dropped
         mentions_e = [*found.events, *code_event_mentions(doc, window)]
         events += [e for m in mentions_e if (e := finalise_event(doc, window, m))]
@@ -866,4 +899,5 @@ def extract_document(
         alliances=dedupe_within(alliances),
         targets=dedupe_within(targets),
         dropped=dropped,
+        failed_windows=failures,
     )

@@ -107,6 +107,9 @@ class DocumentExtraction(BaseModel):
     alliances: list[Alliance] = Field(default_factory=list)
     targets: list[Target] = Field(default_factory=list)
     dropped: int = Field(default=0, description="items whose evidence never verified")
+    failed_windows: list[str] = Field(
+        default_factory=list,
+        description="windows whose every model answer failed validation: what was lost")
     error: str | None = None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from agent.core.errors import StoreError
 from agent.index.store import Store, StoredChunk
 from agent.text.normalize import NormalizedText
 
@@ -48,7 +49,12 @@ def dense_search(store: Store, query: str, k: int) -> list[tuple[str, float]]:
     if docs == 0:
         return []
     vector = embed_texts([query])
-    result = store.collection.query(query_embeddings=vector, n_results=k, include=["distances"])
+    try:
+        result = store.collection.query(query_embeddings=vector, n_results=k,
+                                        include=["distances"])
+    except Exception as exc:  # chromadb raises its own and SQLite/HNSW errors alike
+        raise StoreError(f"vector search in Chroma at {store.chroma_where} failed: {exc} "
+                         "(repair with `agent ingest --rebuild`)") from exc
     ids = result["ids"][0]
     distances = result["distances"][0]
     return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]

@@ -201,7 +201,7 @@ class Store:
         return self._collection
 
     @property
-    def _chroma_where(self) -> str:
+    def chroma_where(self) -> str:
         return self.settings.chroma_url or str(self.root / "chroma")
 
     def _open_checked_collection(self) -> None:
@@ -263,7 +263,7 @@ class Store:
                 },
             )
         except Exception as exc:
-            raise StoreError(f"cannot open Chroma at {self._chroma_where}: {exc}") from exc
+            raise StoreError(f"cannot open Chroma at {self.chroma_where}: {exc}") from exc
         self._client = client
         return collection
 
@@ -271,7 +271,7 @@ class Store:
         try:
             return set(self.collection.get(include=[])["ids"])
         except Exception as exc:
-            raise StoreError(f"cannot read Chroma at {self._chroma_where}: {exc}") from exc
+            raise StoreError(f"cannot read Chroma at {self.chroma_where}: {exc}") from exc
 
     def _release_chroma(self) -> None:
         if self._client is not None and hasattr(self._client, "close"):
@@ -473,7 +473,7 @@ class Store:
             missing = sorted(catalog - self._vector_ids())
             if missing:
                 reason = reason or (
-                    f"Chroma at {self._chroma_where} lacks {len(missing)} of "
+                    f"Chroma at {self.chroma_where} lacks {len(missing)} of "
                     f"{len(catalog)} chunk vectors"
                 )
                 log.warning("%s: re-embedding %d chunks from the catalog", reason, len(missing))

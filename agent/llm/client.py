@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -36,12 +37,23 @@ from instructor.core import (
 from pydantic import BaseModel, ValidationError
 
 from agent.core.config import Settings
-from agent.core.errors import ModelError
+from agent.core.errors import ModelError, ModelOutputError
 from agent.core.prompts import Prompt
 from agent.llm.cache import CallRecord, LLMCache, cache_key, canonical_json, cost_usd
 from agent.llm.embedded import DEFAULT_SEED, EmbeddedServer
 
 T = TypeVar("T", bound=BaseModel)
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 5.0
+#: Without a configured ``timeout_s``, one try may take this long plus the time to write
+#: ``max_tokens`` at the rate below: a served model writes well above 4 tokens/s, the
+#: embedded one on a busy 2-core machine can fall to about 0.5 (issue 16's measurements).
+ENDPOINT_TIMEOUT = (30.0, 1 / 4)
+EMBEDDED_TIMEOUT = (120.0, 2.0)
+#: A call to an endpoint that has sent nothing for this long says so once on stderr.
+WAIT_NOTICE_S = 15.0
 
 MODES: dict[str, instructor.Mode] = {
     "json_schema": instructor.Mode.JSON_SCHEMA,
@@ -99,6 +111,19 @@ def _estimate_usage(messages: list[dict[str, Any]], output: str) -> _Usage:
 def _first_line(text: str, limit: int = 200) -> str:
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _validation_summary(cause: BaseException, limit: int = 3) -> str:
+    """Pydantic's multi-line report as one line: ``field: message`` for the first errors."""
+    if not isinstance(cause, ValidationError):
+        return _first_line(str(cause))
+    errors = cause.errors()
+    parts = []
+    for err in errors[:limit]:
+        where = ".".join(str(x) for x in err.get("loc", ())) or "answer"
+        parts.append(f"{where}: {_first_line(str(err.get('msg', '')), 120)}")
+    more = f" (+{len(errors) - limit} more)" if len(errors) > limit else ""
+    return "; ".join(parts) + more
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -203,6 +228,7 @@ class LLM:
         self.attempts = 0
         self.latency_s = 0.0
         self.last_ttft_s: float | None = None
+        self._odd_reply: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, command: str) -> LLM:
@@ -235,6 +261,7 @@ class LLM:
         with self._lock:
             if self._base_url is not None:
                 return self._base_url
+            from agent.llm.cpu import auto_threads
             from agent.llm.weights import ensure_weights
 
             gguf = ensure_weights(self.settings)
@@ -242,7 +269,7 @@ class LLM:
                 gguf,
                 log_dir=Path(self.settings.cache_dir).expanduser() / "logs",
                 n_ctx=self.settings.n_ctx,
-                threads=self.settings.threads,
+                threads=self.settings.threads or auto_threads(),
             )
             self._base_url = server.start()
             self.server = server
@@ -253,24 +280,58 @@ class LLM:
         return {
             "base_url": self._ensure_base_url(),
             "api_key": "not-needed" if self.embedded else api_key,
-            "timeout": self.settings.timeout_s,
+            "timeout": self._timeout(None),
             "max_retries": self.settings.http_retries,
         }
 
     def _http_options(self) -> dict[str, Any]:
         # The project's own httpx (not the SDK's default stack): one HTTP library for the
         # whole project, mockable with respx. Loopback embedded server: ignore proxy vars.
-        timeout = self.settings.timeout_s
         return {
-            "timeout": httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            "timeout": self._timeout(None),
             "limits": httpx.Limits(max_connections=max(4, self.concurrency * 2)),
             "trust_env": not self.embedded,
         }
 
+    def _timeout(self, max_tokens: int | None) -> httpx.Timeout:
+        """One HTTP try's limits: ``timeout_s`` when configured, else scaled to the tokens
+        asked for (a hung endpoint is given up on in minutes, not 3 × 300 s); connecting
+        is always short."""
+        seconds = self.settings.timeout_s
+        if seconds is None:
+            base, per_token = EMBEDDED_TIMEOUT if self.embedded else ENDPOINT_TIMEOUT
+            seconds = base + per_token * (max_tokens if max_tokens is not None else 2048)
+        return httpx.Timeout(seconds, connect=min(CONNECT_TIMEOUT_S, seconds))
+
+    def _note_response(self, response: httpx.Response) -> None:
+        """Remember a reply that is not JSON (an HTML error page from a proxy, a login
+        page): the SDK and instructor would only say "no choices"."""
+        kind = response.headers.get("content-type", "")
+        if "json" in kind or "event-stream" in kind:
+            self._odd_reply = None
+            return
+        head = response.content[:80].decode("utf-8", "replace")
+        self._odd_reply = (f"the endpoint did not answer JSON (HTTP {response.status_code}, "
+                           f"{kind.split(';')[0] or 'no content type'}, body starts "
+                           f"{_first_line(head, 60)!r})")
+
+    def _sync_note(self, response: httpx.Response) -> None:
+        kind = response.headers.get("content-type", "")
+        if "json" not in kind and "event-stream" not in kind:
+            response.read()
+        self._note_response(response)
+
+    async def _anote_response(self, response: httpx.Response) -> None:
+        kind = response.headers.get("content-type", "")
+        if "json" not in kind and "event-stream" not in kind:
+            await response.aread()
+        self._note_response(response)
+
     def _sync(self) -> instructor.Instructor:
         if self._client is None:
             kwargs = self._openai_kwargs()
-            self._http = httpx.Client(**self._http_options())
+            self._http = httpx.Client(**self._http_options(),
+                                      event_hooks={"response": [self._sync_note]})
             self._raw = openai.OpenAI(**kwargs, http_client=cast(Any, self._http))
             self._client = instructor.from_openai(self._raw, mode=self.mode)
         return self._client
@@ -283,7 +344,8 @@ class LLM:
     async def _async(self) -> instructor.AsyncInstructor:
         if self._aclient is None:
             kwargs = await asyncio.to_thread(self._openai_kwargs)
-            self._ahttp = httpx.AsyncClient(**self._http_options())
+            self._ahttp = httpx.AsyncClient(**self._http_options(),
+                                            event_hooks={"response": [self._anote_response]})
             self._araw = openai.AsyncOpenAI(**kwargs, http_client=cast(Any, self._ahttp))
             self._aclient = instructor.from_openai(self._araw, mode=self.mode)
         return self._aclient
@@ -362,12 +424,17 @@ class LLM:
             self.cache.delete(key)  # validators changed since it was stored: ask again
             return None
 
-    def _error(self, exc: BaseException, response_model: type[BaseModel] | None) -> ModelError:
+    def _error(self, exc: BaseException, response_model: type[BaseModel] | None,
+               timeout: httpx.Timeout) -> ModelError:
         cause = _root_cause(exc)
         n = getattr(exc, "n_attempts", None)
         http_tries = self.settings.http_retries + 1
-        if isinstance(cause, openai.APITimeoutError):
-            what = f"timed out after {self.settings.timeout_s:g}s"
+        error: type[ModelError] = ModelError
+        if self._odd_reply is not None:
+            what = self._odd_reply
+            tries = n or 1
+        elif isinstance(cause, openai.APITimeoutError):
+            what = f"timed out: no reply within {timeout.read:g}s"
             tries = http_tries
         elif isinstance(cause, openai.APIConnectionError):
             inner = cause.__cause__ or cause.__context__
@@ -379,17 +446,19 @@ class LLM:
         elif isinstance(cause, IncompleteOutputException):
             what = "output was cut off at max_tokens (raise it or shorten the input)"
             tries = n or 1
+            error = ModelOutputError
         elif isinstance(cause, ValidationError | ValueError) or isinstance(
             exc, InstructorRetryException
         ):
             name = response_model.__name__ if response_model else "output"
-            what = f"no valid {name}: {_first_line(str(cause))}"
+            what = f"no valid {name}: {_validation_summary(cause)}"
             tries = n or self.settings.max_retries + 1
+            error = ModelOutputError
         else:
             what = f"{type(cause).__name__}: {_first_line(str(cause))}"
             tries = n or 1
         plural = "try" if tries == 1 else "tries"
-        return ModelError(f"model {self.model} at {self.endpoint}: {what} (after {tries} {plural})")
+        return error(f"model {self.model} at {self.endpoint}: {what} (after {tries} {plural})")
 
     # ------------------------------------------------------------------ structured
 
@@ -425,6 +494,7 @@ class LLM:
             "context": validation_context,
             "hooks": tries.hooks,
             "model": self.model,
+            "timeout": self._timeout(params["max_tokens"]),
             **params,
         }
 
@@ -444,7 +514,7 @@ class LLM:
             return hit
         t0 = time.monotonic()
         tries = _Attempts()
-        with self._failures_recorded(prompt, response_model, tries, t0):
+        with self._failures_recorded(prompt, response_model, tries, t0, max_tokens):
             client = self._sync()
             result, completion = client.chat.completions.create_with_completion(
                 **self._create_args(response_model, messages, validation_context, tries, params)
@@ -469,7 +539,7 @@ class LLM:
         async with self._semaphore():
             t0 = time.monotonic()
             tries = _Attempts()
-            with self._failures_recorded(prompt, response_model, tries, t0):
+            with self._failures_recorded(prompt, response_model, tries, t0, max_tokens):
                 client = await self._async()
                 result, completion = await client.chat.completions.create_with_completion(
                     **self._create_args(response_model, messages, validation_context, tries,
@@ -479,19 +549,42 @@ class LLM:
                             completion, tries, messages, time.monotonic() - t0)
 
     @contextlib.contextmanager
-    def _failures_recorded(self, prompt: Prompt, response_model: type[BaseModel],
-                           tries: _Attempts, t0: float) -> Iterator[None]:
+    def _failures_recorded(self, prompt: Prompt | None, response_model: type[BaseModel] | None,
+                           tries: _Attempts | None, t0: float,
+                           max_tokens: int) -> Iterator[Callable[[], None]]:
         """Log a failed call and raise it as a :class:`ModelError` (the one error path of
-        the sync and async calls)."""
+        the sync, async and streamed calls); say so once while an endpoint is silent.
+        Yields the function a stream calls when its first text arrives."""
+        timeout = self._timeout(max_tokens)
+        with self._wait_notice(timeout) as replied:
+            try:
+                yield replied
+            except ModelError:
+                raise
+            except Exception as exc:
+                attempts = (tries.count if tries else 0) or getattr(exc, "n_attempts", None) or 1
+                self._record(prompt, usage=tries.usage() if tries else None,
+                             latency_s=time.monotonic() - t0, attempts=attempts, ok=False)
+                raise self._error(exc, response_model, timeout) from exc
+
+    @contextlib.contextmanager
+    def _wait_notice(self, timeout: httpx.Timeout) -> Iterator[Callable[[], None]]:
+        """One ``warning:`` line when an endpoint has not answered within
+        :data:`WAIT_NOTICE_S`, with how long the call may still take. The embedded model is
+        not announced: its calls are routinely slower than that and show progress."""
+        if self.embedded or timeout.read is None or timeout.read <= WAIT_NOTICE_S:
+            yield lambda: None
+            return
+        bound = timeout.read * (self.settings.http_retries + 1)
+        timer = threading.Timer(WAIT_NOTICE_S, log.warning, args=(
+            "still waiting for %s at %s: no reply after %gs (gives up after %gs)",
+            self.model, self.endpoint, WAIT_NOTICE_S, bound))
+        timer.daemon = True
+        timer.start()
         try:
-            yield
-        except ModelError:
-            raise
-        except Exception as exc:
-            attempts = tries.count or getattr(exc, "n_attempts", None) or 1
-            self._record(prompt, usage=tries.usage(), latency_s=time.monotonic() - t0,
-                         attempts=attempts, ok=False)
-            raise self._error(exc, response_model) from exc
+            yield timer.cancel
+        finally:
+            timer.cancel()
 
     def _finish(
         self,
@@ -549,13 +642,14 @@ class LLM:
         parts: list[str] = []
         usage: _Usage | None = None
         self.last_ttft_s = None
-        try:
+        with self._failures_recorded(prompt, None, None, t0, max_tokens) as replied:
             create: Any = self._raw_sync().chat.completions.create
             stream = create(
                 model=self.model,
                 messages=messages,
                 stream=True,
                 stream_options={"include_usage": True},
+                timeout=self._timeout(max_tokens),
                 **params,
             )
             for chunk in stream:
@@ -566,13 +660,9 @@ class LLM:
                 if delta:
                     if self.last_ttft_s is None:
                         self.last_ttft_s = time.monotonic() - t0
+                        replied()
                     parts.append(delta)
                     yield delta
-        except ModelError:
-            raise
-        except openai.OpenAIError as exc:
-            self._record(prompt, latency_s=time.monotonic() - t0, ok=False)
-            raise self._error(exc, None) from exc
         text = "".join(parts)
         self.cache.put(
             key, text, kind="text", model=self.model, prompt=prompt.id if prompt else None

@@ -312,8 +312,10 @@ def run_interactive(session: ChatSession, console: Any,
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import FileHistory
 
+        from agent.core.files import private_dir, private_file
+
         hist = Path(session.store.settings.cache_dir).expanduser() / "chat_history"
-        hist.parent.mkdir(parents=True, exist_ok=True)
+        private_file(private_dir(hist.parent) / hist.name)  # questions asked are private too
         prompt_session: Any = PromptSession(history=FileHistory(str(hist)))
         read = prompt_session.prompt
     n_docs = session.store.counts()[0]

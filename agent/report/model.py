@@ -61,6 +61,15 @@ class FailedDocument(BaseModel):
     doc_id: str = ""
     path: str
     reason: str
+    partial: bool = Field(default=False,
+                          description="extracted, but some windows were not: items may be missing")
+
+
+def partial_reason(doc: DocumentExtraction) -> str:
+    """One line on the windows of ``doc`` that were not read (their items may be missing)."""
+    n = len(doc.failed_windows)
+    first = doc.failed_windows[0] if n else ""
+    return f"{n} window{'s' if n != 1 else ''} not read ({first})"
 
 
 class RunInfo(BaseModel):
@@ -106,6 +115,10 @@ class ReportData(BaseModel):
         for doc in self.documents:
             if doc.error is not None:
                 out.append(FailedDocument(doc_id=doc.doc_id, path=doc.path, reason=doc.error))
+                seen.add(doc.doc_id or doc.path)
+            elif doc.failed_windows:
+                out.append(FailedDocument(doc_id=doc.doc_id, path=doc.path, partial=True,
+                                          reason=partial_reason(doc)))
                 seen.add(doc.doc_id or doc.path)
         for failed in self.run.failed:
             key = failed.doc_id or failed.path
@@ -252,10 +265,14 @@ def run_facts(data: ReportData, *, language: str) -> list[str]:
     """The run line's parts as plain text (each renderer escapes and joins them)."""
     ok = sum(1 for doc in data.documents if doc.error is None)
     stamp = data.generated_at.isoformat(timespec="seconds")
-    failed = len(data.failures())
+    failures = data.failures()
+    failed = sum(1 for f in failures if not f.partial)
+    partial = len(failures) - failed
     if language == "zh":
-        return [f"生成于 {stamp}", f"{ok} 篇文档", f"{failed} 篇失败"]
-    return [f"Generated {stamp}", f"{ok} documents", f"{failed} failed"]
+        facts = [f"生成于 {stamp}", f"{ok} 篇文档", f"{failed} 篇失败"]
+        return facts + ([f"{partial} 篇部分未读"] if partial else [])
+    facts = [f"Generated {stamp}", f"{ok} documents", f"{failed} failed"]
+    return facts + ([f"{partial} partly read"] if partial else [])
 
 
 def format_usage(usage: dict[str, float]) -> str:
