@@ -7,7 +7,8 @@ import pytest
 
 from agent.core.errors import InputError
 from agent.ingest.cleaning import load_document
-from agent.ingest.loading import html_to_text, read_text
+from agent.ingest.loading import read_text
+from agent.ingest.web import html_to_text
 
 LIMIT = 2**20
 SAMPLE = "职业教育活动周在哈尔滨开幕。\n产教融合共同体揭牌，校企合作再上新台阶。\n"
@@ -114,11 +115,9 @@ def test_html_drops_script_nav_and_keeps_blocks(tmp_path: Path) -> None:
         "<footer>版权所有</footer></body></html>"
     )
     path = _write(tmp_path, "page.html", markup.encode("utf-8"))
-    text, _ = read_text(path, LIMIT)
-    lines = [ln for ln in text.split("\n") if ln]
-    assert lines == ["职教周开幕", "第一段加粗内容。", "第二段", "换行"]
     doc = load_document(path)
-    assert doc.original == text
+    lines = [ln for ln in doc.original.split("\n") if ln]
+    assert lines == ["职教周开幕", "第一段加粗内容。", "第二段", "换行"]
     assert doc.title == "职教周开幕"
 
 
@@ -129,9 +128,9 @@ def test_html_to_text_keeps_tail_of_dropped_element() -> None:
 def test_gbk_html(tmp_path: Path) -> None:
     markup = '<html><head><meta charset="gbk"></head><body><p>职业教育</p></body></html>'
     path = _write(tmp_path, "gbk.htm", markup.encode("gbk"))
-    text, encoding = read_text(path, LIMIT)
-    assert text.strip() == "职业教育"
-    assert encoding == "gb18030"
+    doc = load_document(path)
+    assert doc.original.strip() == "职业教育"
+    assert doc.encoding == "gb18030"
 
 
 def test_folders_reached_through_dotdot_are_expanded(tmp_path: Path,
@@ -145,4 +144,4 @@ def test_folders_reached_through_dotdot_are_expanded(tmp_path: Path,
     (corpus / ".cache" / "b.txt").write_text("x", encoding="utf-8")
     (tmp_path / "project").mkdir()
     monkeypatch.chdir(tmp_path / "project")
-    assert [f.name for f in expand_paths([Path("../shared/corpus")])] == ["a.txt"]
+    assert [Path(f).name for f in expand_paths([Path("../shared/corpus")])] == ["a.txt"]

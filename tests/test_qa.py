@@ -452,7 +452,8 @@ def test_cli_ask_json_shape(cli_env: dict[str, str]) -> None:
     assert list(data) == ["question", "answer", "answerable", "citations", "usage"]
     assert data["answerable"] is True and data["question"] == FUNDS_Q
     assert list(data["citations"][0]) == ["doc_id", "path", "chunk_id", "quote", "text", "start",
-                                          "end"]
+                                          "end", "page"]
+    assert data["citations"][0]["page"] is None  # a text file has no pages
     assert "职(" not in data["citations"][0]["text"]  # the cleaned span, for display
     assert data["usage"]["model"] == "test-model" and data["usage"]["calls"] == 1
 

@@ -21,12 +21,17 @@ def console(stderr: bool = False) -> Any:
 
 
 # Library loggers that repeat, line by line, what the project's own ``error:`` line says
-# (instructor logs "API call failed on attempt N" at ERROR, so it needs CRITICAL).
+# (instructor logs "API call failed on attempt N" at ERROR, so it needs CRITICAL), or
+# report on input the project handles itself (trafilatura logs a page without an article
+# at ERROR before the lxml fallback reads it; pypdf warns on every odd PDF object).
 _LIBRARY_LEVELS = {
     "instructor": logging.CRITICAL,
     "openai": logging.ERROR,
     "httpx": logging.ERROR,
     "httpcore": logging.ERROR,
+    "trafilatura": logging.CRITICAL,
+    "htmldate": logging.CRITICAL,
+    "pypdf": logging.ERROR,
 }
 
 

@@ -15,8 +15,9 @@ R = TypeVar("R")
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1)
 @click.option("--prune", is_flag=True, help="Remove stored documents whose files are gone.")
+@click.option("--refetch", is_flag=True, help="Fetch URLs already in the store again.")
 @click.option("--rebuild", is_flag=True,
               help="Check the catalog (PRAGMA integrity_check); when it is damaged, rebuild the "
                    "store from the files it lists, or from PATHS when it cannot list them, in a "
@@ -24,23 +25,26 @@ R = TypeVar("R")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
 @handle_errors
-def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, rebuild: bool,
-           as_json: bool) -> None:
-    """Ingest files or folders (.txt, .md, .html) into the store."""
+def ingest(ctx: click.Context, paths: tuple[str, ...], prune: bool, refetch: bool,
+           rebuild: bool, as_json: bool) -> None:
+    """Ingest files, folders or http(s) URLs (.txt, .md, .html, .pdf, .docx) into the
+    store."""
     from agent.index.store import Store
+    from agent.ingest.fetch import is_url
     from agent.ingest.pipeline import expand_paths
     from agent.ingest.pipeline import ingest as run_ingest
 
     if not paths and not rebuild:
         raise click.UsageError("Missing argument 'PATHS...'.", ctx)
     settings = settings_from(ctx)
-    files = expand_paths(paths)
+    files = expand_paths(p if is_url(p) else Path(p) for p in paths)
     report = _rebuild(settings, files, as_json) if rebuild else None
     store = Store(settings)
     if report is None:  # also with no files: the run matches Chroma and BM25 to the catalog
         report = _with_progress(
             len(files), as_json,
-            lambda advance: run_ingest(store, files, prune=prune, on_file=advance),
+            lambda advance: run_ingest(store, files, prune=prune, refetch=refetch,
+                                       on_file=advance),
         )
     _print_ingest(report, store, settings.store, as_json)
     if report.failed:
@@ -64,7 +68,7 @@ def _with_progress(total: int, quiet: bool, work: Callable[[Callable[[Any], None
         return work(advance)
 
 
-def _rebuild(settings: Any, files: list[Path], quiet: bool) -> Any:
+def _rebuild(settings: Any, files: list[Path | str], quiet: bool) -> Any:
     """``ingest --rebuild``: None when the catalog is sound (the caller then ingests as
     usual), else the report of the rebuilt store."""
     from agent.core.errors import StoreError
@@ -174,10 +178,14 @@ def docs(ctx: click.Context, as_json: bool) -> None:
         dump_json({"documents": [d.as_json() for d in documents]})
         return
     table = Table(title=f"{len(documents)} documents in {store.root}")
-    for col in ("doc_id", "file", "title", "published", "script", "chunks"):
+    for col in ("doc_id", "file", "format", "title", "published", "script", "chunks"):
         table.add_column(col)
     for d in documents:
-        table.add_row(d.doc_id, Path(d.path).name, d.title, d.published or "", d.script,
+        pages = len(d.source.pages)
+        kind = f"{d.source.format}, {pages} page{'s' if pages != 1 else ''}" if pages else (
+            d.source.format)
+        name = d.path if d.source.url else Path(d.path).name
+        table.add_row(d.doc_id, name, kind, d.title, d.published or "", d.script,
                       str(d.n_chunks))
     console().print(table)
 

@@ -893,7 +893,7 @@ def extract_document(
         t for s, e in sentences if in_ranges(passages, s, e)
         for t in targets_in_sentence(doc, s, e, scopes.get((s, e)))
     ]
-    return document_result(
+    result = document_result(
         doc,
         events=dedupe_within(events),
         alliances=dedupe_within(alliances),
@@ -901,3 +901,10 @@ def extract_document(
         dropped=dropped,
         failed_windows=failures,
     )
+    if doc.source.pages:
+        items: list[Event | Alliance | Target] = [*result.events, *result.alliances,
+                                                   *result.targets]
+        for item in items:
+            for ev in item.evidence:
+                ev.page = doc.page_of(ev.start)
+    return result

@@ -21,6 +21,7 @@ class Evidence(BaseModel):
     quote: str = Field(description="exact slice original[start:end]")
     start: int
     end: int
+    page: int | None = Field(default=None, description="1-based page of a PDF source")
 
 
 # --------------------------------------------------------------------------- drafts (LLM)

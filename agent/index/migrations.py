@@ -43,3 +43,10 @@ def m001_initial(db: sqlite3.Connection) -> None:
         )"""
     )
     db.execute("CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, idx)")
+
+
+@catalog_migrations
+def m002_document_source(db: sqlite3.Connection) -> None:
+    """What the source states about itself (format, page starts, a web page's title, date
+    and address) as JSON; ``{}`` for the plain-text documents stored before."""
+    db.execute("ALTER TABLE documents ADD COLUMN source TEXT NOT NULL DEFAULT '{}'")

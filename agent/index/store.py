@@ -23,7 +23,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -36,6 +36,7 @@ from agent.core.errors import StoreError
 from agent.core.files import private_dir, private_file, swap_in_dir
 from agent.index.migrations import catalog_migrations
 from agent.ingest.documents import Chunk, Document, chunk_metadata
+from agent.ingest.sources import SourceInfo
 
 if TYPE_CHECKING:
     from agent.index.lexical import LexicalIndex
@@ -112,6 +113,7 @@ class StoredDocument:
     mojibake: list[tuple[int, int]]
     n_chunks: int
     ingested_at: float
+    source: SourceInfo = field(default_factory=SourceInfo)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -124,6 +126,9 @@ class StoredDocument:
             "encoding": self.encoding,
             "chunks": self.n_chunks,
             "mojibake_spans": len(self.mojibake),
+            "format": self.source.format,
+            "pages": len(self.source.pages) or None,
+            "url": self.source.url,
         }
 
 
@@ -289,7 +294,7 @@ class Store:
         rows = self.db.execute(
             """SELECT d.doc_id, d.path, d.title, d.published, d.script, d.content_hash,
                       d.encoding, d.chunk_params, d.mojibake, d.ingested_at,
-                      (SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id)
+                      (SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id), d.source
                FROM documents d ORDER BY d.path"""
         ).fetchall()
         return [self._doc_row(r) for r in rows]
@@ -311,6 +316,7 @@ class Store:
             mojibake=[tuple(s) for s in json.loads(r[8])],
             ingested_at=r[9],
             n_chunks=r[10],
+            source=SourceInfo.from_json(r[11]),
         )
 
     @_guarded
@@ -327,9 +333,8 @@ class Store:
         stored = self.document(doc_id)
         if stored is None:
             raise StoreError(f"document {doc_id} is not in the store")
-        return document_from_text(
-            self.original(doc_id), path=stored.path, doc_id=doc_id, encoding=stored.encoding
-        )
+        return document_from_text(self.original(doc_id), path=stored.path, doc_id=doc_id,
+                                  encoding=stored.encoding, source=stored.source)
 
     @_guarded
     def chunks(
@@ -387,7 +392,7 @@ class Store:
             self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
             self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc.doc_id,))
             self.db.execute(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     doc.doc_id,
                     doc.path,
@@ -400,6 +405,7 @@ class Store:
                     json.dumps([(s.start, s.end) for s in doc.mojibake]),
                     doc.original,
                     time.time(),
+                    doc.source.to_json(),
                 ),
             )
             self.db.executemany(

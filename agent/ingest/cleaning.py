@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -21,7 +22,8 @@ from pathlib import Path
 from agent import lexicon
 from agent.core.errors import InputError
 from agent.ingest.documents import Document, Span
-from agent.ingest.loading import read_text
+from agent.ingest.fetch import is_url
+from agent.ingest.sources import Extracted, SourceInfo, read_source
 from agent.text.dates import format_iso
 from agent.text.normalize import (
     CJK_CLASS,
@@ -117,42 +119,61 @@ class _Line:
 
 
 def load_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
-    """Read, clean and wrap ``path``; raises ``InputError`` for unusable files."""
-    original, encoding = read_text(path, max_bytes)
-    doc = document_from_text(original, path=str(path), encoding=encoding)
+    """Read, clean and wrap ``path`` (any format :mod:`agent.ingest.sources` reads);
+    raises ``InputError`` for unusable files."""
+    return extracted_document(read_source(path, max_bytes), str(path))
+
+
+def extracted_document(extracted: Extracted, path: str, doc_id: str | None = None) -> Document:
+    """The cleaned document of a source's extracted text (``path`` may be a URL)."""
+    doc = document_from_text(extracted.text, path=path, doc_id=doc_id,
+                             encoding=extracted.encoding, source=extracted.info)
     if not doc.text:
         raise InputError(f"{path}: no text left after cleaning")
     return doc
 
 
 def document_from_text(
-    original: str, *, path: str, doc_id: str | None = None, encoding: str = "utf-8"
+    original: str, *, path: str, doc_id: str | None = None, encoding: str = "utf-8",
+    source: SourceInfo | None = None,
 ) -> Document:
     """Clean an already-decoded, newline-normalised ``original`` into a ``Document``.
 
-    ``doc_id`` defaults to the first 12 hex digits of sha256 of the resolved ``path``.
-    Cleaning is pure, so the same original always yields the same document.
+    ``doc_id`` defaults to the first 12 hex digits of sha256 of the resolved ``path`` (of
+    the URL itself for a fetched page). Cleaning is pure, so the same original always
+    yields the same document. A title or date the source states (a web page's metadata)
+    wins over the ones read off the text.
     """
-    result = clean(original)
-    if doc_id is None:
-        doc_id = hashlib.sha256(str(Path(path).resolve()).encode("utf-8")).hexdigest()[:12]
+    source = source or SourceInfo()
+    result = clean(original, pages=source.pages)
+    result.title = source.title or result.title
+    result.published = source.published or result.published
     return Document(
-        doc_id=doc_id,
+        doc_id=doc_id or doc_id_for(path),
         path=path,
         original=original,
         content_hash=hashlib.sha256(original.encode("utf-8")).hexdigest(),
         encoding=encoding,
+        source=source,
         **vars(result),  # text, offsets, search form and metadata: CleanResult's fields
     )
 
 
-def clean(original: str) -> CleanResult:
-    """Clean ``original`` (already newline-normalised) by deleting characters only."""
+def doc_id_for(path: str) -> str:
+    """First 12 hex digits of sha256 of the resolved file path (of a URL as given)."""
+    key = path if is_url(path) else str(Path(path).resolve())
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+
+def clean(original: str, pages: Sequence[int] = ()) -> CleanResult:
+    """Clean ``original`` (already newline-normalised) by deleting characters only;
+    ``pages`` (where each page starts) lets running headers and page numbers go too."""
     pinyin = list(_pinyin_spans(original))
     lines = _split_lines(original)
     boiler = _boilerplate_spans(lines, len(original))
     dateline, stamped = _dateline(original)
-    removed = _merge(pinyin + boiler + dateline + _spam_spans(original))
+    furniture = _page_furniture(lines, pages)
+    removed = _merge(pinyin + boiler + dateline + furniture + _spam_spans(original))
     text, offsets = _delete(original, list(range(len(original))), removed)
     text, offsets = _delete(text, offsets, _space_spans(text))
     text, offsets = _delete(text, offsets, _newline_spans(text))
@@ -265,6 +286,46 @@ def _header_end(lines: list[_Line]) -> int:
     """Index of the first body paragraph (capped): lines above it are the page header."""
     first_body = next((i for i, ln in enumerate(lines) if _is_body(ln.view)), len(lines))
     return min(first_body, _HEADER_MAX_LINES)
+
+
+# A line that is only a page number: "第 3 页 共 10 页", "- 3 -", "3/10", "Page 3 of 10".
+_PAGE_NUMBER_RE = re.compile(
+    r"^(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页\s*第\s*\d+\s*页"
+    r"|[-—–]?\s*\d{1,4}\s*[-—–]?|\d{1,4}\s*/\s*\d{1,4}|page\s*\d+(?:\s*of\s*\d+)?)$",
+    re.IGNORECASE,
+)
+_EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be furniture
+_FURNITURE_MAX_CHARS = 40
+
+
+def _page_furniture(lines: list[_Line], pages: Sequence[int]) -> list[Span]:
+    """Page numbers, and running headers or footers (a short line at a page's top or
+    bottom that recurs, digits aside, on at least half the pages, e.g. "江城市教育局文件"
+    or "××市人民政府办公室 2023年5月印发"), in a paged source such as a PDF."""
+    if not pages:
+        return []
+    ends = [*pages[1:], (lines[-1].end + 1) if lines else 0]
+    edges: list[tuple[int, list[_Line]]] = []
+    for start, end in zip(pages, ends, strict=True):
+        on_page = [ln for ln in lines if start <= ln.start < end and ln.view]
+        top, bottom = on_page[:_EDGE_LINES], on_page[-_EDGE_LINES:]
+        edges.append((len(on_page), [*top, *(ln for ln in bottom if ln not in top)]))
+    counts = Counter(key for _, page in edges for key in {_furniture_key(ln.view) for ln in page})
+    need = max(2, -(-len(pages) // 2))
+    spans: list[Span] = []
+    for size, page in edges:
+        numbers = [ln for ln in page if _PAGE_NUMBER_RE.match(ln.view)]
+        running = [ln for ln in page if ln not in numbers
+                   and len(ln.view) <= _FURNITURE_MAX_CHARS and not ln.view.endswith("。")
+                   and counts[_furniture_key(ln.view)] >= need]
+        if len(numbers) + len(running) >= size:  # nothing would be left: pages of a kind
+            running = []
+        spans += [Span(ln.start, ln.end, "page furniture") for ln in (*numbers, *running)]
+    return spans
+
+
+def _furniture_key(view: str) -> str:
+    return re.sub(r"\d+", "#", view)
 
 
 def _boilerplate_spans(lines: list[_Line], total: int) -> list[Span]:

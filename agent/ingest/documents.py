@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agent.ingest.sources import SourceInfo
 from agent.text.normalize import Script
 
 
@@ -37,6 +38,7 @@ class Document:
     encoding: str = "utf-8"
     mojibake: list[Span] = field(default_factory=list)
     removed: list[Span] = field(default_factory=list)
+    source: SourceInfo = field(default_factory=SourceInfo)
 
     def __post_init__(self) -> None:
         if len(self.offsets) != len(self.text):
@@ -68,6 +70,10 @@ class Document:
 
         parts = parse_iso(self.published)
         return parts.year if parts else None
+
+    def page_of(self, original_index: int) -> int | None:
+        """1-based page of an original offset (PDF documents; None otherwise)."""
+        return self.source.page_of(original_index)
 
     def has_mojibake(self, start: int, end: int) -> bool:
         """Whether the original range overlaps a flagged mojibake span."""

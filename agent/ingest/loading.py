@@ -1,11 +1,9 @@
-"""Read a user-supplied file into text: encoding detection, binary rejection, HTML to text.
+"""Read a user-supplied text file: size limits, encoding detection, binary rejection.
 
-The string returned by :func:`read_text` is what a ``Document`` calls its *original*:
-line endings are normalised to ``\\n`` and a byte-order mark is dropped before anything
-else, so every offset the pipeline produces indexes into that string. For ``.html`` /
-``.htm`` files the original is the *extracted text* (``<head>`` including ``<title>``,
-scripts, styles, nav, header, footer and aside dropped; block elements become line
-breaks; inline whitespace runs become one space), not the markup.
+The string returned by :func:`read_text` is, for plain text, what a ``Document`` calls
+its *original*: line endings are normalised to ``\\n`` and a byte-order mark is dropped
+before anything else, so every offset the pipeline produces indexes into that string.
+Web pages, PDF and Word files go through :mod:`agent.ingest.sources`.
 """
 
 from __future__ import annotations
@@ -18,11 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from charset_normalizer import from_bytes
-from lxml import etree, html
 
 from agent.core.errors import InputError
-
-HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 
 _BINARY_MAGIC = (
     b"\x89PNG",
@@ -65,29 +60,6 @@ _UTF16_TEXT = re.compile(
 _TEXT_CONTROLS = frozenset("\t\n\r\f\v\x1b")
 _MAX_CONTROL_FRACTION = 0.05
 
-_DROP_TAGS = (
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "iframe",
-    "svg",
-    "form",
-    "button",
-    "select",
-    "head",
-)
-_BLOCK_TAGS = frozenset(
-    "p div br li ul ol dl dt dd h1 h2 h3 h4 h5 h6 tr table thead tbody tfoot section "
-    "article main blockquote pre figure figcaption hr address center caption td th".split()
-)
-_SPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
-
-
 def read_text(path: Path, max_bytes: int) -> tuple[str, str]:
     """Return ``(text, encoding)`` for ``path``; raise ``InputError`` with a one-line reason.
 
@@ -95,21 +67,22 @@ def read_text(path: Path, max_bytes: int) -> tuple[str, str]:
     then Big5, with charset-normalizer arbitrating when several decode cleanly. UTF-16
     without a byte-order mark is recognised by its NUL bytes. A UTF-8 file with a few
     invalid bytes is kept, each damaged sequence becoming U+FFFD, with one warning.
-    HTML files are decoded the same way and reduced to their visible text.
     """
-    data = _read_bytes(path, max_bytes)
+    return decode_text(read_bytes(path, max_bytes), str(path))
+
+
+def decode_text(data: bytes, where: str) -> tuple[str, str]:
+    """:func:`read_text` for bytes already read (a file's or a URL's)."""
     decoded = _decode(data)
     if isinstance(decoded, str):
-        raise InputError(f"{path}: {decoded}")
+        raise InputError(f"{where}: {decoded}")
     if decoded.warning:
-        log.warning("%s: %s", path, decoded.warning)
+        log.warning("%s: %s", where, decoded.warning)
     text = normalise_newlines(decoded.text).lstrip("\ufeff")
     if _control_fraction(text) > _MAX_CONTROL_FRACTION:
-        raise InputError(f"{path}: binary file, not text (mostly control characters)")
-    if path.suffix.lower() in HTML_SUFFIXES:
-        text = html_to_text(text)
+        raise InputError(f"{where}: binary file, not text (mostly control characters)")
     if not text.strip():
-        raise InputError(f"{path}: empty file (no text)")
+        raise InputError(f"{where}: empty file (no text)")
     return text, decoded.encoding
 
 
@@ -117,7 +90,8 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The bytes of ``path`` within ``max_bytes``; one-line ``InputError`` otherwise."""
     try:
         if not path.exists():
             raise InputError(f"{path}: no such file")
@@ -126,7 +100,7 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
         size = path.stat().st_size
         if size > max_bytes:
             raise InputError(
-                f"{path}: file is {_fmt_size(size)}, above the limit of {_fmt_size(max_bytes)}"
+                f"{path}: file is {format_size(size)}, above the limit of {format_size(max_bytes)}"
                 " (max_file_mb)"
             )
         if size == 0:
@@ -137,13 +111,13 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
     except OSError as exc:
         raise InputError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
     if len(data) > max_bytes:  # the file grew after stat
-        raise InputError(f"{path}: file is above the limit of {_fmt_size(max_bytes)}")
+        raise InputError(f"{path}: file is above the limit of {format_size(max_bytes)}")
     if not data:
         raise InputError(f"{path}: empty file")
     return data
 
 
-def _fmt_size(n: int) -> str:
+def format_size(n: int) -> str:
     if n >= 2**20:
         return f"{n / 2**20:.1f} MB"
     if n >= 2**10:
@@ -338,66 +312,3 @@ def _control_fraction(text: str) -> float:
         if ch not in _TEXT_CONTROLS and unicodedata.category(ch) in ("Cc", "Co", "Cs")
     )
     return bad / len(sample)
-
-
-def html_to_text(markup: str) -> str:
-    """Visible text of an HTML document, one block element per line."""
-    # lxml refuses str input that carries an XML encoding declaration.
-    markup = re.sub(r"^\s*<\?xml[^>]*\?>", "", markup)
-    if not markup.strip():
-        return ""
-    try:
-        root = html.document_fromstring(markup)
-    except (etree.ParserError, ValueError):
-        return ""
-    for el in list(root.xpath("//comment() | //processing-instruction()")):
-        _drop(el)
-    for el in list(root.iter(*_DROP_TAGS)):
-        _drop(el)
-    parts: list[str] = []
-    _walk(root, parts, preformatted=False)
-    lines = (line.strip() for line in "".join(parts).split("\n"))
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
-
-
-def _drop(el: etree._Element) -> None:
-    parent = el.getparent()
-    if parent is None:
-        return
-    prev = el.getprevious()
-    tail = el.tail
-    parent.remove(el)  # lxml removes the tail text together with the element
-    if not tail:
-        return
-    if prev is not None:
-        prev.tail = (prev.tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail
-
-
-def _walk(el: etree._Element, parts: list[str], *, preformatted: bool) -> None:
-    # Iterative walk: real pages nest deeply enough to hit Python's recursion limit.
-    stack: list[tuple[etree._Element, bool, bool]] = [(el, False, preformatted)]
-    while stack:
-        node, closing, pre = stack.pop()
-        tag = node.tag if isinstance(node.tag, str) else ""
-        block = tag.lower() in _BLOCK_TAGS
-        if closing:
-            if block:
-                parts.append("\n")
-            if node.tail:
-                parts.append(_inline(node.tail, pre))
-            continue
-        if block:
-            parts.append("\n")
-        if node.text:
-            parts.append(_inline(node.text, pre or tag == "pre"))
-        stack.append((node, True, pre))
-        child_pre = pre or tag == "pre"
-        for child in reversed(list(node)):
-            stack.append((child, False, child_pre))
-
-
-def _inline(text: str, preformatted: bool) -> str:
-    return text if preformatted else _SPACE_RUN.sub(" ", text)

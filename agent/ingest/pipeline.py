@@ -1,4 +1,4 @@
-"""Ingest files into the store: load, clean, chunk, embed, index — incrementally."""
+"""Ingest files and URLs into the store: load, clean, chunk, embed, index — incrementally."""
 
 from __future__ import annotations
 
@@ -10,8 +10,13 @@ from agent.core import interrupt
 from agent.core.config import Settings
 from agent.core.errors import InputError
 from agent.index.store import Store
+from agent.ingest.cleaning import doc_id_for
+from agent.ingest.documents import Document
+from agent.ingest.fetch import is_url
+from agent.ingest.sources import SUFFIXES
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+#: What ``agent ingest`` takes: a file, a folder, or an http(s) URL (a string).
+Source = Path | str
 
 
 @dataclass
@@ -36,10 +41,14 @@ class IngestReport:
         return sum(1 for r in self.results if r.status == status)
 
 
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files given directly, plus supported files under given folders (sorted)."""
-    files: list[Path] = []
-    for p in paths:
+def expand_paths(paths: Iterable[Source]) -> list[Source]:
+    """Files and URLs given directly, plus supported files under given folders (sorted)."""
+    files: list[Source] = []
+    for item in paths:
+        if is_url(item):
+            files.append(str(item))
+            continue
+        p = Path(item)
         if p.is_dir():
             files.extend(
                 sorted(
@@ -56,14 +65,31 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
             files.append(p)
         else:
             raise InputError(f"{p}: no such file or directory")
-    seen: set[Path] = set()
+    seen: set[Path | str] = set()
     unique = []
     for f in files:
-        key = f.resolve()
+        key = f if isinstance(f, str) else f.resolve()
         if key not in seen:
             seen.add(key)
             unique.append(f)
     return unique
+
+
+def load_source(item: Source, max_bytes: int) -> Document:
+    """The cleaned document of a file (stored under its absolute path, which ``--prune``
+    and path selection need) or of a fetched URL."""
+    from agent.ingest.cleaning import extracted_document, load_document
+
+    if isinstance(item, str):
+        from agent.ingest.fetch import fetch
+        from agent.ingest.sources import extract
+
+        got = fetch(item, max_bytes=max_bytes)
+        suffix = got.suffix if got.suffix != ".txt" else Path(item).suffix.lower() or ".txt"
+        return extracted_document(extract(got.data, item, suffix, url=got.url), item)
+    doc = load_document(item, max_bytes=max_bytes)
+    doc.path = str(item.resolve())
+    return doc
 
 
 def chunk_params(settings: Settings) -> str:
@@ -73,16 +99,18 @@ def chunk_params(settings: Settings) -> str:
 
 def ingest(
     store: Store,
-    paths: Iterable[Path],
+    paths: Iterable[Source],
     *,
     prune: bool = False,
+    refetch: bool = False,
     on_file: Callable[[FileResult], None] | None = None,
 ) -> IngestReport:
+    """Bring files, folders and URLs up to date in the store. A URL already stored is not
+    fetched again unless ``refetch``."""
     from agent.core.tokens import count_tokens
     from agent.index.embeddings import embed_texts
     from agent.index.lexical import tokenize
     from agent.ingest.chunking import chunk_document
-    from agent.ingest.cleaning import load_document
 
     settings = store.settings
     files = expand_paths(paths)
@@ -92,9 +120,16 @@ def ingest(
     with store.writing():
         for path in files:
             interrupt.check()
+            if isinstance(path, str) and not refetch and (
+                    stored := store.document(doc_id_for(path))) is not None:
+                result = FileResult(path, "unchanged", stored.doc_id, stored.n_chunks,
+                                    stored.title)
+                report.results.append(result)
+                if on_file:
+                    on_file(result)
+                continue
             try:
-                doc = load_document(path, max_bytes=max_bytes)
-                doc.path = str(path.resolve())  # --prune and path selection need absolute paths
+                doc = load_source(path, max_bytes)
             except InputError as exc:
                 result = FileResult(str(path), "failed", error=str(exc))
             else:
@@ -128,7 +163,8 @@ def ingest(
             if on_file:
                 on_file(result)
         if prune:
-            gone = [d for d in store.documents() if not Path(d.path).exists()]
+            gone = [d for d in store.documents()
+                    if not is_url(d.path) and not Path(d.path).exists()]
             store.remove_documents([d.doc_id for d in gone])
             for d in gone:
                 result = FileResult(d.path, "removed", d.doc_id, d.n_chunks, d.title)

@@ -471,7 +471,7 @@ def _citation(chunk: StoredChunk, doc: Document, ev: Evidence) -> Citation:
     shown = " ".join(doc.cleaned_text(ev.start, ev.end).split())
     return Citation(doc_id=chunk.doc_id, path=chunk.path, chunk_id=chunk.chunk_id,
                     quote=ev.quote, start=ev.start, end=ev.end, title=chunk.title,
-                    text=shown)
+                    text=shown, page=doc.page_of(ev.start))
 
 
 def _cut_off(exc: BaseException) -> bool:
@@ -703,9 +703,7 @@ def answer_json(answer: Answer, *, chat: bool = False,
     out.update({
         "answer": answer.answer,
         "answerable": answer.answerable,
-        "citations": [{"doc_id": c.doc_id, "path": c.path, "chunk_id": c.chunk_id,
-                       "quote": c.quote, "text": c.shown, "start": c.start, "end": c.end}
-                      for c in answer.citations],
+        "citations": [c.as_json() for c in answer.citations],
         "usage": ({"model": model} if model else {}) | answer.usage,
     })
     return out

@@ -185,17 +185,12 @@ class ChatSession:
 # --------------------------------------------------------------------------- formatting
 
 
-def citation_json(c: Any) -> dict[str, Any]:
-    return {"doc_id": c.doc_id, "path": c.path, "chunk_id": c.chunk_id, "title": c.title,
-            "quote": c.quote, "text": c.shown, "start": c.start, "end": c.end}
-
-
 def command_json(session: ChatSession, name: str) -> dict[str, Any]:
     """A non-TTY command's JSON object (``/exit`` is handled by the caller)."""
     if name == "/sources":
         last = session.last
         return {"command": "sources", "question": last.question if last else None,
-                "citations": [citation_json(c) for c in (last.citations if last else [])]}
+                "citations": [c.as_json(title=True) for c in (last.citations if last else [])]}
     if name == "/docs":
         return {"command": "docs", "documents": [d.as_json() for d in session.store.documents()]}
     if name == "/reset":
@@ -217,7 +212,7 @@ def format_sources(answer: Answer | None, *, full: bool = False) -> list[str]:
         title = " ".join(c.title.split())
         if not full and len(title) > 30:
             title = title[:29] + "…"
-        parts = [Path(c.path).name] + ([title] if title else []) + [f"「{quote}」"]
+        parts = [c.where] + ([title] if title else []) + [f"「{quote}」"]
         lines.append(f"[{i}] " + " · ".join(parts) + f" ({c.start}–{c.end})")
     return lines
 

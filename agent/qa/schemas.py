@@ -3,6 +3,8 @@ plain strings) and the verified answer with citations in original offsets."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -35,10 +37,28 @@ class Citation(BaseModel):
     end: int
     title: str = ""
     text: str = ""
+    page: int | None = Field(default=None, description="1-based page of a paged source (PDF)")
 
     @property
     def shown(self) -> str:
         return self.text or " ".join(self.quote.split())
+
+    def as_json(self, *, title: bool = False) -> dict[str, Any]:
+        """The documented citation shape of ``ask --json`` (chat adds the title)."""
+        out: dict[str, Any] = {"doc_id": self.doc_id, "path": self.path,
+                               "chunk_id": self.chunk_id}
+        if title:
+            out["title"] = self.title
+        return out | {"quote": self.quote, "text": self.shown, "start": self.start,
+                      "end": self.end, "page": self.page}
+
+    @property
+    def where(self) -> str:
+        """The file's name, and its page when the source has pages: ``通知.pdf 第3页``."""
+        from pathlib import Path
+
+        name = self.path if "://" in self.path else Path(self.path).name
+        return f"{name} 第{self.page}页" if self.page else name
 
 
 class Claim(BaseModel):

@@ -179,7 +179,7 @@ def _context(ev: Evidence, data: ReportData, highlights: _Highlights) -> str:
         jump = f' <a class="jump" href="#{esc(span_anchor(ev.doc_id, span.start))}">全文定位 ↧</a>'
     return (
         f'<div class="ctx"><div class="ctx-head">{doc_link} '
-        f'<span class="muted">[{ev.start}:{ev.end}]</span>{jump}</div>'
+        f'<span class="muted">{_page(ev)}[{ev.start}:{ev.end}]</span>{jump}</div>'
         f'<p class="context">{esc(before)}{_mark(ev.doc_id, ev.start, ev.end, ev.quote)}'
         f"{esc(after)}</p></div>"
     )
@@ -188,13 +188,18 @@ def _context(ev: Evidence, data: ReportData, highlights: _Highlights) -> str:
 # ---------------------------------------------------------------------- pieces
 
 
+def _page(ev: Evidence) -> str:
+    return f"第{ev.page}页 " if ev.page else ""
+
+
 def _sources_cell(item: Item) -> str:
     parts: list[str] = []
     covered: set[str] = set()
     for ev in item.evidence:
         covered.add(ev.doc_id)
         parts.append(
-            f'{_doc_link(ev.doc_id)} <span class="quote">“{esc(shorten(ev.quote))}”</span>'
+            f'{_doc_link(ev.doc_id)} <span class="muted">{_page(ev)}</span>'
+            f'<span class="quote">“{esc(shorten(ev.quote))}”</span>'
         )
     for doc_id in item_doc_ids(item):
         if doc_id not in covered:

@@ -108,8 +108,9 @@ def _sources_cell(evidence: Sequence[Evidence], doc_ids: Sequence[str]) -> str:
     covered: set[str] = set()
     for ev in evidence:
         covered.add(ev.doc_id)
+        page = f" 第{ev.page}页" if ev.page else ""
         parts.append(
-            f"[{md_text(short_doc(ev.doc_id))}](#{doc_anchor(ev.doc_id)}) "
+            f"[{md_text(short_doc(ev.doc_id))}](#{doc_anchor(ev.doc_id)}){page} "
             f"“{md_text(shorten(ev.quote))}”"
         )
     for doc_id in doc_ids:
