@@ -116,7 +116,7 @@ def test_keep_going_exits_0_with_a_warning_and_the_report_lists_it(cli_store: Pa
     respx.post(URL).mock(side_effect=_answer_events_wrongly)
     out_dir = cli_store / "report"
     result = CliRunner().invoke(main, ["report", "--no-overview", "--keep-going", "-o",
-                                       str(out_dir)])
+                                       str(out_dir), "--format", "md,json,xlsx,csv"])
     assert result.exit_code == 0, result.output
     assert "warning: jiangcheng.txt: 1 window not read" in result.stderr
     assert "error:" not in result.stderr
@@ -124,3 +124,6 @@ def test_keep_going_exits_0_with_a_warning_and_the_report_lists_it(cli_store: Pa
     assert "1 window not read" in markdown and "1 partly read" in markdown
     data = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
     assert data["documents"][0]["failed_windows"]
+    assert sorted(p.name for p in out_dir.glob("report*")) == [
+        "report-alliances.csv", "report-events.csv", "report-evidence.csv",
+        "report-targets.csv", "report.json", "report.md", "report.xlsx"]

@@ -394,3 +394,29 @@ def test_a_failed_overview_does_not_fail_the_report() -> None:
     merged = MergedItems(alliances=[Alliance(name="江城职业教育联盟", evidence=[ev])])
     overview, reason = overview_or_none(CutOff(), merged)  # type: ignore[arg-type]
     assert overview == [] and reason is not None and "cut off" in reason
+
+
+def test_dates_are_shown_as_people_write_them(data: ReportData) -> None:
+    from agent.text.dates import as_written
+
+    assert as_written("2023-06-12") == "2023年6月12日" and as_written("--06-12") == "6月12日"
+    assert as_written("2023-06") == "2023年6月" and as_written("2023") == "2023年"
+    assert as_written("下旬") == "下旬" and as_written(None) is None
+    iso = re.compile(r"--\d{2}(?:-\d{2})?|\b\d{4}-\d{2}(?:-\d{2})?\b")
+    markdown = render_markdown(data)
+    page = lxml.html.fromstring(render_html(data))
+    for el in page.xpath("//script | //style | //*[contains(@class, 'fulltext')]"):
+        el.drop_tree()  # the documents' own text may hold ISO dates; the report's must not
+    shown = page.text_content()
+    generated = data.generated_at.isoformat(timespec="seconds")
+    for text in (markdown, shown):
+        assert not iso.findall(text.replace(generated, "")), iso.findall(text)[:5]
+
+
+def test_markdown_leaves_out_columns_empty_in_every_row(data: ReportData) -> None:
+    for event in data.merged.events:
+        event.hosts = []
+        event.location = None
+    markdown = render_markdown(data)
+    header = next(line for line in markdown.splitlines() if line.startswith("| # | Date"))
+    assert "Hosts" not in header and "Location" not in header and "Organizers" in header

@@ -167,7 +167,7 @@ def _paths(run: Any, doc_ids: list[str]) -> list[str]:
               show_default=True, help="Output folder.")
 @click.option("--title", default="职业教育动态汇总报告", show_default=True)
 @click.option("--format", "formats", default="md,html,json", show_default=True,
-              help="Comma-separated: md, html, json.")
+              help="Comma-separated: md, html, json, xlsx, csv (one file per sheet).")
 @click.option("--no-overview", is_flag=True, help="Skip the LLM-written executive summary.")
 @click.option("--model", help="Model name (endpoint) for this run.")
 @KEEP_GOING
@@ -175,16 +175,21 @@ def _paths(run: Any, doc_ids: list[str]) -> list[str]:
 @handle_errors
 def report(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, title: str, formats: str,
            no_overview: bool, model: str | None, keep_going: bool) -> None:
-    """Write report.md, report.html and report.json for the corpus."""
+    """Write report.md, report.html and report.json for the corpus (and, asked for, the
+    report.xlsx and report-*.csv exports)."""
     from agent.core.errors import InputError
     from agent.core.files import check_output_dir
     from agent.report import write_report
     from agent.report.build import build_report
     from agent.report.overview import overview_or_none
+    from agent.report.writer import normalise_formats
 
     wanted = {f.strip().lower() for f in formats.split(",") if f.strip()}
-    if not wanted or not wanted <= {"md", "markdown", "html", "json"}:
-        raise InputError(f"--format takes md, html, json (got {formats!r})")
+    try:
+        if not normalise_formats(wanted):
+            raise ValueError("no format given")
+    except ValueError as exc:
+        raise InputError(f"--format takes md, html, json, xlsx, csv (got {formats!r})") from exc
     check_output_dir(out_dir)  # before the model run, not after it
     _settings, store, llm, run = _run_summary(ctx, paths, model, "report", False)
     try:

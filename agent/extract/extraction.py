@@ -18,7 +18,8 @@ for three kinds at once it invents names. So the pipeline does most of the work:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -817,26 +818,33 @@ class ItemKind:
     max_tokens: int
 
 
-def _windows_of_kind(
-    llm: ChatModel, doc: Document, settings: Any, stats: ExtractionStats, kind: ItemKind,
-    passages: list[tuple[int, int]], failures: list[str],
-) -> Iterator[tuple[Window, Any]]:
-    """One verified model call per window of on-topic sentences that mention
-    ``kind.words``. A window whose every answer fails validation is added to ``failures``
-    and skipped; an endpoint failure ends the document."""
+def _window_answers(
+    llm: ChatModel, doc: Document, settings: Any, stats: ExtractionStats,
+    kinds: tuple[ItemKind, ...], passages: list[tuple[int, int]], failures: list[str],
+    pool: Executor | None = None,
+) -> list[list[tuple[Window, Any]]]:
+    """Per kind, the verified answer of each window of on-topic sentences that mention
+    ``kind.words``, in document order. With a ``pool`` every call of every kind runs side
+    by side (an endpoint serves several at once). A window whose every answer fails
+    validation is added to ``failures`` and left out; an endpoint failure ends the
+    document."""
     from agent.core.prompts import fence, load_prompt
     from agent.core.tokens import count_tokens
     from agent.extract.relevance import in_ranges
 
-    prompt = load_prompt(kind.prompt_name)
-    spans = [sp for sp in pick_sentences(doc, _has(kind.words)) if in_ranges(passages, *sp)]
-    for window in pack_windows(doc, spans, window_budget(settings), count_tokens):
+    calls: list[tuple[ItemKind, Window]] = []
+    for kind in kinds:
+        spans = [sp for sp in pick_sentences(doc, _has(kind.words)) if in_ranges(passages, *sp)]
+        calls += [(kind, w) for w in pack_windows(doc, spans, window_budget(settings),
+                                                   count_tokens)]
+
+    def ask(call: tuple[ItemKind, Window]) -> Any:
+        kind, window = call
         interrupt.check()
+        prompt = load_prompt(kind.prompt_name)
         verifier = MentionVerifier(doc, window, reasks_left=min(1, settings.max_retries))
-        stats.windows += 1
-        stats.input_tokens += window.tokens
         try:
-            found = llm.structured(
+            return llm.structured(
                 kind.response_model,
                 prompt.render(document=fence(window.text)),
                 prompt=prompt,
@@ -844,11 +852,28 @@ def _windows_of_kind(
                 validation_context={"verifier": verifier},
             )
         except ModelOutputError as exc:  # this window's answer; the endpoint itself works
+            return exc
+
+    if pool is not None and len(calls) > 1:
+        futures = [pool.submit(ask, call) for call in calls]
+        try:
+            answers = [f.result() for f in futures]
+        finally:
+            for f in futures:  # after a failure: the calls not yet started are not made
+                f.cancel()
+    else:
+        answers = [ask(call) for call in calls]
+    out: list[list[tuple[Window, Any]]] = [[] for _ in kinds]
+    for (kind, window), found in zip(calls, answers, strict=True):
+        stats.windows += 1
+        stats.input_tokens += window.tokens
+        if isinstance(found, ModelOutputError):
             stats.failed_windows += 1
             failures.append(f"{kind.prompt_name.removeprefix('extract_')} in characters "
-                            f"{window.start}–{window.end}: {exc}")
+                            f"{window.start}–{window.end}: {found}")
             continue
-        yield window, found
+        out[kinds.index(kind)].append((window, found))
+    return out
 
 
 ALLIANCES = ItemKind(ALLIANCE_WORDS, "extract_alliances", VerifiedAlliances, max_tokens=600)
@@ -856,8 +881,11 @@ EVENTS = ItemKind(EVENT_WORDS, "extract_events", VerifiedEvents, max_tokens=700)
 
 
 def extract_document(
-    llm: ChatModel, doc: Document, settings: Any, stats: ExtractionStats | None = None
+    llm: ChatModel, doc: Document, settings: Any, stats: ExtractionStats | None = None,
+    pool: Executor | None = None,
 ) -> DocumentExtraction:
+    """Verified events, alliances and targets of ``doc``; the model calls of its windows
+    go through ``pool`` when one is given."""
     from agent.extract.merge import dedupe_within
     from agent.extract.policy import policy_events
     from agent.extract.relevance import in_ranges, passage_relevance
@@ -868,9 +896,10 @@ def extract_document(
     passages = passage_relevance(doc, model_judge(llm))
     dropped = 0
     failures: list[str] = []
+    alliance_answers, event_answers = _window_answers(
+        llm, doc, settings, stats, (ALLIANCES, EVENTS), passages, failures, pool)
     alliances: list[Alliance] = []
-    for window, found in _windows_of_kind(llm, doc, settings, stats, ALLIANCES, passages,
-                                          failures):
+    for window, found in alliance_answers:
         dropped += found.dropped
         mentions = list(found.alliances)
         for m in found.alliances:  # the model may still lump a 、-list into one name
@@ -880,8 +909,7 @@ def extract_document(
         mentions += code_alliance_mentions(doc, window)
         alliances += [a for m in mentions if (a := finalise_alliance(doc, window, m))]
     events: list[Event] = []
-    for window, found in _windows_of_kind(llm, doc, settings, stats, EVENTS, passages,
-                                          failures):
+    for window, found in event_answers:
         dropped += found.dropped
         mentions_e = [*found.events, *code_event_mentions(doc, window)]
         events += [e for m in mentions_e if (e := finalise_event(doc, window, m))]

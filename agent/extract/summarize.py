@@ -69,10 +69,19 @@ def summarize(
     stats = ExtractionStats()
     timings: dict[str, float] = {}
 
-    def run_one(doc: Any) -> DocumentExtraction:
+    workers = getattr(llm, "concurrency", 1)
+    # Against an endpoint, the windows of every document share one pool of ``concurrency``
+    # workers: a few long documents keep it as full as many short ones.
+    windows_pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+
+    tokens: dict[str, int] = {}
+
+    def run_one(entry: tuple[StoredDocument, str]) -> DocumentExtraction:
         t0 = time.monotonic()
+        doc = entry[0].rebuild(entry[1])
+        tokens[doc.doc_id] = count_tokens(doc.text)
         try:
-            result = extract_document(llm, doc, settings, stats)
+            result = extract_document(llm, doc, settings, stats, windows_pool)
         except ModelError as exc:
             result = document_result(doc, error=str(exc))
         timings[doc.doc_id] = time.monotonic() - t0
@@ -80,21 +89,26 @@ def summarize(
             on_document(result)
         return result
 
-    # Documents are rebuilt here, in this thread: the store's SQLite handle stays on it.
-    loaded = [store.load_document(d.doc_id) for d in documents]
-    corpus_tokens = sum(count_tokens(doc.text) for doc in loaded)
-    workers = getattr(llm, "concurrency", 1)
-    if workers > 1 and len(loaded) > 1:
-        pool = ThreadPoolExecutor(max_workers=workers)
-        try:
-            results = list(pool.map(run_one, loaded))
-        except BaseException:
-            interrupt.request()  # running workers stop at their next window
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
-    else:
-        results = [run_one(doc) for doc in loaded]
+    # Originals are read here, on the thread of the store's SQLite handle; documents are
+    # cleaned in the workers, so the first calls start before every document is ready.
+    loaded = [(d, store.original(d.doc_id)) for d in documents]
+    try:
+        if workers > 1 and len(loaded) > 1:
+            # More documents in progress than calls in flight: a document spends most of
+            # its time waiting on calls (the client's semaphore bounds what is in flight).
+            pool = ThreadPoolExecutor(max_workers=min(len(loaded), 4 * workers))
+            try:
+                results = list(pool.map(run_one, loaded))
+            except BaseException:
+                interrupt.request()  # running workers stop at their next window
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
+        else:
+            results = [run_one(doc) for doc in loaded]
+    finally:
+        if windows_pool is not None:
+            windows_pool.shutdown(wait=False, cancel_futures=True)
     if results and all(r.error for r in results):
         raise ModelError(results[0].error or "extraction failed")
     merged = merge_items([r for r in results if not r.error])
@@ -103,7 +117,7 @@ def summarize(
         merged=merged,
         usage=llm.usage(),
         seconds_per_document=timings,
-        corpus_tokens=corpus_tokens,
+        corpus_tokens=sum(tokens.values()),
         window_tokens=stats.input_tokens,
         windows=stats.windows,
         wall_s=time.monotonic() - started,

@@ -115,6 +115,14 @@ class StoredDocument:
     ingested_at: float
     source: SourceInfo = field(default_factory=SourceInfo)
 
+    def rebuild(self, original: str) -> Document:
+        """The cleaned document of this entry's ``original`` (pure: any thread may call it,
+        while reading the original needs the store's own)."""
+        from agent.ingest.cleaning import document_from_text
+
+        return document_from_text(original, path=self.path, doc_id=self.doc_id,
+                                  encoding=self.encoding, source=self.source)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "doc_id": self.doc_id,
@@ -328,13 +336,10 @@ class Store:
 
     def load_document(self, doc_id: str) -> Document:
         """Rebuild the full cleaned document from the stored original (cleaning is pure)."""
-        from agent.ingest.cleaning import document_from_text
-
         stored = self.document(doc_id)
         if stored is None:
             raise StoreError(f"document {doc_id} is not in the store")
-        return document_from_text(self.original(doc_id), path=stored.path, doc_id=doc_id,
-                                  encoding=stored.encoding, source=stored.source)
+        return stored.rebuild(self.original(doc_id))
 
     @_guarded
     def chunks(

@@ -219,6 +219,8 @@ class LLM:
         self._ahttp: httpx.AsyncClient | None = None
         self._raw: openai.OpenAI | None = None
         self._araw: openai.AsyncOpenAI | None = None
+        # Requests in flight from threads, at most ``concurrency`` (cache hits need none).
+        self._inflight = threading.BoundedSemaphore(self.concurrency)
         self._sem: asyncio.Semaphore | None = None
         self._sem_loop: asyncio.AbstractEventLoop | None = None
         self.calls = 0
@@ -512,13 +514,15 @@ class LLM:
                                         validation_context)
         if hit is not None:
             return hit
-        t0 = time.monotonic()
-        tries = _Attempts()
-        with self._failures_recorded(prompt, response_model, tries, t0, max_tokens):
-            client = self._sync()
-            result, completion = client.chat.completions.create_with_completion(
-                **self._create_args(response_model, messages, validation_context, tries, params)
-            )
+        with self._inflight:
+            t0 = time.monotonic()
+            tries = _Attempts()
+            with self._failures_recorded(prompt, response_model, tries, t0, max_tokens):
+                client = self._sync()
+                result, completion = client.chat.completions.create_with_completion(
+                    **self._create_args(response_model, messages, validation_context, tries,
+                                        params)
+                )
         return self._finish(key, prompt, response_model, validation_context, result,
                             completion, tries, messages, time.monotonic() - t0)
 

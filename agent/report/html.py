@@ -402,7 +402,7 @@ def _timeline(data: ReportData) -> str:
                 "event",
                 event,
                 f"{label} {shorten(event.name, 12)}",
-                f"{label} {event.date} {event.name}",
+                f"{label} {dates.as_written(event.date)} {event.name}",
             )
         )
     lower: list[_Marker] = []
@@ -500,8 +500,8 @@ def _events(data: ReportData) -> str:
     order = sorted(enumerate(data.merged.events), key=lambda pair: event_sort_key(pair[1]))
     rows = []
     for index, event in order:
-        date = esc(event.date or "")
-        if event.date_text and event.date_text != event.date:
+        date = esc(dates.as_written(event.date) or "")
+        if event.date_text and event.date_text != dates.as_written(event.date):
             date = (
                 f'{date} <span class="muted">{esc(event.date_text)}</span>'
                 if date
@@ -543,7 +543,7 @@ def _alliances(data: ReportData) -> str:
                     f'<span class="kind">{esc(alliance.kind)}</span>',
                     _cell(alliance.lead),
                     _cell(join_names(alliance.members, 8)),
-                    _cell(alliance.founded),
+                    _cell(dates.as_written(alliance.founded)),
                 ],
             )
         )
@@ -579,9 +579,11 @@ def _targets(data: ReportData) -> str:
 def _details_line(kind: ItemKind, item: Item) -> str:
     bits: list[str] = []
     if isinstance(item, Event):
-        bits = [item.event_type, item.date or item.date_text or "", item.location or ""]
+        bits = [item.event_type, dates.as_written(item.date) or item.date_text or "",
+                item.location or ""]
     elif isinstance(item, Alliance):
-        bits = [item.kind, f"牵头 {item.lead}" if item.lead else "", item.founded or ""]
+        bits = [item.kind, f"牵头 {item.lead}" if item.lead else "",
+                dates.as_written(item.founded) or ""]
     elif isinstance(item, Target):
         status = "目标" if item.status == "goal" else "已报告"
         deadline = f"到{item.deadline_year}年" if item.deadline_year else ""
@@ -645,7 +647,7 @@ def _documents(data: ReportData, highlights: _Highlights) -> str:
             ("ID", f"<code>{esc(doc.doc_id)}</code>"),
             ("路径", f"<code>{esc(doc.path)}</code>"),
             ("字形", esc(doc.script)),
-            ("发布", esc(doc.published or "—")),
+            ("发布", esc(dates.as_written(doc.published) or "—")),
             (
                 "数量",
                 f"{len(doc.events)} 事件 · {len(doc.alliances)} 联盟 · {len(doc.targets)} 指标"

@@ -28,6 +28,7 @@ from agent.report.model import (
     join_names,
     run_facts,
 )
+from agent.text import dates
 
 QUOTE_CHARS = 40
 MEMBERS_SHOWN = 8
@@ -98,6 +99,12 @@ def short_doc(doc_id: str) -> str:
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """A Markdown table; a column empty (``—``) in every row is left out."""
+    rows = [list(row) for row in rows]
+    keep = [i for i in range(len(header))
+            if i == 0 or not rows or any(row[i] != "—" for row in rows)]
+    header = [header[i] for i in keep]
+    rows = [[row[i] for i in keep] for row in rows]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines
@@ -171,8 +178,8 @@ def _events_table(data: ReportData) -> list[str]:
     order = sorted(enumerate(data.merged.events), key=lambda pair: event_sort_key(pair[1]))
     rows = []
     for index, event in order:
-        date = event.date or ""
-        if event.date_text and event.date_text != event.date:
+        date = dates.as_written(event.date) or ""
+        if event.date_text and event.date_text != date:
             date = f"{date} ({event.date_text})" if date else event.date_text
         rows.append(
             [
@@ -206,7 +213,7 @@ def _alliances_table(data: ReportData) -> list[str]:
                 md_cell(alliance.kind),
                 md_cell(alliance.lead),
                 md_cell(join_names(alliance.members, MEMBERS_SHOWN)),
-                md_cell(alliance.founded),
+                md_cell(dates.as_written(alliance.founded)),
                 _sources_cell(alliance.evidence, item_doc_ids(alliance)),
             ]
         )
@@ -265,7 +272,8 @@ def _doc_items(doc: DocumentExtraction) -> list[str]:
         return "; ".join(shown)
 
     items: list[tuple[str, Item, str]] = []
-    items += [("Event", ev, f"{ev.date or ev.date_text or '—'}") for ev in doc.events]
+    items += [("Event", ev, f"{dates.as_written(ev.date) or ev.date_text or '—'}")
+              for ev in doc.events]
     items += [("Alliance", al, al.kind) for al in doc.alliances]
     items += [("Target", tg, f"{tg.amount_text}") for tg in doc.targets]
     for kind, item, detail in items:
@@ -290,7 +298,7 @@ def _doc_sections(data: ReportData) -> list[str]:
             f"### {md_text(title)}",
             "",
             f"- id `{doc.doc_id}` · path `{doc.path.replace('`', '')}` · script {doc.script}"
-            f" · published {md_text(doc.published or '—')}",
+            f" · published {md_text(dates.as_written(doc.published) or '—')}",
             f"- {len(doc.events)} events, {len(doc.alliances)} alliances, "
             f"{len(doc.targets)} targets"
             + (f", {doc.dropped} dropped (unverified evidence)" if doc.dropped else ""),

@@ -53,6 +53,19 @@ def format_iso(year: int | None, month: int | None, day: int | None) -> str | No
     return None
 
 
+def as_written(value: str | None) -> str | None:
+    """A partial ISO date as Chinese text says it: ``2023-06-12`` → ``2023年6月12日``,
+    ``2023-06`` → ``2023年6月``, ``--06-12`` → ``6月12日``; other text unchanged."""
+    parts = parse_iso(value)
+    if parts is None:
+        return value
+    year, month, day = parts
+    text = f"{year}年" if year is not None else ""
+    if month is not None:
+        text += f"{month}月" + (f"{day}日" if day is not None else "")
+    return text
+
+
 def compatible(a: str | None, b: str | None) -> bool:
     """True unless both dates state a year, month or day and those differ (text that is
     not a partial ISO date is compared as it is)."""
