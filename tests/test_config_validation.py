@@ -208,3 +208,12 @@ def test_verbose_shows_instructor_logs(tmp_path: Path, monkeypatch: pytest.Monke
     assert result.exit_code == 4, result.output
     assert "error: instructor.v2.retry: API call failed on attempt 1" in result.stderr
     assert result.stderr.splitlines()[-1].startswith("error: ")
+
+
+def test_a_settings_file_is_warned_about_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    _config(tmp_path, monkeypatch, '[agent]\nmodle = "x"\n')
+    with caplog.at_level("WARNING", logger="agent"):
+        load_settings()
+        load_settings()  # a command may read its settings more than once
+    assert [r.getMessage() for r in caplog.records].count(caplog.records[0].getMessage()) == 1

@@ -264,3 +264,16 @@ def test_goals_inherit_the_list_head_and_resolve_this_year() -> None:
         # the 2030 list ends with its paragraph
         ("5个", "实训基地", None, "reported"),
     ]
+
+
+@respx.mock
+def test_evidence_carries_the_cleaned_text_a_reader_sees(tmp_path: Path) -> None:
+    text = "職業(yè)教育活动周期间，到2025年，全省将建成職業(yè)教育集團10個。"
+    doc = document_from_text(text, path="glued.txt", doc_id="g")
+    respx.post(URL).mock(return_value=httpx.Response(200, json=_completion("{}")))
+    with LLM(_settings(tmp_path), "test") as llm:
+        result = X.extract_document(llm, doc, _settings(tmp_path))
+    [target] = [t for t in result.targets if t.value == 10]
+    [ev] = target.evidence
+    assert ev.quote == text[ev.start:ev.end] and "(yè)" in ev.quote  # exact original
+    assert ev.text is not None and "(yè)" not in ev.text and "職業教育集團" in ev.text

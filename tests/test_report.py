@@ -234,9 +234,15 @@ def test_html_timeline_has_one_marker_per_dated_item(data: ReportData) -> None:
         for i, ev in enumerate(data.merged.events)
         if (parsed := parse_date(ev.date)) is not None and parsed[0] is not None
     ]
-    deadlines = [f"T{i + 1}" for i, t in enumerate(data.merged.targets) if t.deadline_year]
+    deadlines = [f"T{i + 1}" for i, t in enumerate(data.merged.targets)
+                 if t.deadline_year and t.status == "goal"]
     assert dated_events == ["E3", "E5", "E6"]
     assert deadlines == ["T4", "T5", "T6", "T7"]
+    data.merged.targets[3].status = "reported"  # a 2023 figure is not a deadline
+    reported = parse_html(render_html(data)).xpath(
+        "//section[@id='timeline']//svg//g[@data-marker]")
+    assert "T4" not in {m.get("data-marker") for m in reported}
+    data.merged.targets[3].status = "goal"
     assert sorted(m.get("data-marker") for m in markers) == sorted(dated_events + deadlines)
     assert len(svgs[0].xpath(".//circle")) == len(dated_events)
     assert len(svgs[0].xpath(".//path[@class='diamond']")) == len(deadlines)
@@ -413,10 +419,32 @@ def test_dates_are_shown_as_people_write_them(data: ReportData) -> None:
         assert not iso.findall(text.replace(generated, "")), iso.findall(text)[:5]
 
 
-def test_markdown_leaves_out_columns_empty_in_every_row(data: ReportData) -> None:
+def test_columns_empty_in_every_row_are_left_out(data: ReportData) -> None:
     for event in data.merged.events:
         event.hosts = []
         event.location = None
     markdown = render_markdown(data)
     header = next(line for line in markdown.splitlines() if line.startswith("| # | Date"))
     assert "Hosts" not in header and "Location" not in header and "Organizers" in header
+    page = lxml.html.fromstring(render_html(data))
+    [events] = page.xpath("//table[contains(@class, 'events')]")
+    columns = [th.text_content() for th in events.xpath(".//thead//th")]
+    assert "承办" not in columns and "地点" not in columns and "主办" in columns
+    assert all(len(tr.xpath("./td")) == len(columns) for tr in events.xpath(".//tbody/tr"))
+
+
+def test_reported_figures_are_collapsed_and_grouped_by_report(data: ReportData) -> None:
+    reported = [(i, t) for i, t in enumerate(data.merged.targets) if t.status == "reported"]
+    assert reported
+    page = parse_html(render_html(data))
+    [details] = page.xpath("//section[@id='targets']//details[contains(@class, 'reported')]")
+    assert details.get("open") is None  # collapsed until opened
+    docs = {t.doc_ids[0] for _, t in reported}
+    assert len(details.xpath(".//h4")) == len(docs)
+    rows = details.xpath(".//tbody/tr")
+    assert len(rows) == len(reported)
+    goals = page.xpath("//section[@id='targets']/div[@class='table-wrap']//tbody/tr")
+    assert len(goals) == len(data.merged.targets) - len(reported)
+    markdown = render_markdown(data)
+    section = markdown.split("### Reported figures")[1]
+    assert section.count("\n#### ") == len(docs)

@@ -135,8 +135,19 @@ def _section(data: dict[str, Any], path: Path) -> dict[str, Any]:
         )
     for key in data:
         if key != SECTION:
-            log.warning("%s: `%s` is outside the [%s] table and is ignored", path, key, SECTION)
+            _warn_once(f"{path}: `{key}` is outside the [{SECTION}] table and is ignored")
     return dict(section)
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """A warning about the settings file, once per process (a command may read its
+    settings more than once)."""
+    if message not in _warned:
+        _warned.add(message)
+        log.warning("%s", message)
 
 
 def _toml_type(value: Any) -> str:
@@ -155,7 +166,7 @@ def _known_keys(section: dict[str, Any], path: Path) -> dict[str, Any]:
             continue
         close = _closest(key, fields)
         hint = f" (did you mean `{close}`?)" if close else ""
-        log.warning("%s: unknown setting `%s` ignored%s", path, key, hint)
+        _warn_once(f"{path}: unknown setting `{key}` ignored{hint}")
     return known
 
 

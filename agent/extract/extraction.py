@@ -929,10 +929,10 @@ def extract_document(
         dropped=dropped,
         failed_windows=failures,
     )
-    if doc.source.pages:
-        items: list[Event | Alliance | Target] = [*result.events, *result.alliances,
-                                                   *result.targets]
-        for item in items:
-            for ev in item.evidence:
-                ev.page = doc.page_of(ev.start)
+    items: list[Event | Alliance | Target] = [*result.events, *result.alliances, *result.targets]
+    for item in items:
+        for ev in item.evidence:
+            ev.page = doc.page_of(ev.start)
+            shown = " ".join(doc.cleaned_text(ev.start, ev.end).split())
+            ev.text = shown if shown != ev.quote else None
     return result

@@ -22,6 +22,12 @@ class Evidence(BaseModel):
     start: int
     end: int
     page: int | None = Field(default=None, description="1-based page of a PDF source")
+    text: str | None = Field(default=None, description="the span as shown to a reader (cleaned: "
+                             "no pinyin glue or bylines); None when it equals the quote")
+
+    @property
+    def shown(self) -> str:
+        return self.text or self.quote
 
 
 # --------------------------------------------------------------------------- drafts (LLM)

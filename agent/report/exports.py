@@ -7,7 +7,8 @@ Sheets and their columns are stable (documented in the README):
   reports the item was found in.
 * ``evidence``: one row per verified span: the item it supports (``item_id`` = ``E1``,
   ``A3``, ``T2`` as in the report), the file, ``page`` (PDF), ``start``/``end`` (offsets
-  into the stored original) and the quote.
+  into the stored original), the ``quote`` (exactly ``original[start:end]``) and ``text``
+  (the same span as a reader is shown it: no pinyin glue, no bylines).
 
 A text that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``,
 ``@``) is written with a leading apostrophe in CSV and as a plain string in XLSX.
@@ -61,7 +62,7 @@ SHEETS: dict[str, list[str]] = {
     "alliances": ["id", "name", "kind", "lead", "members", "founded", "files", "aliases"],
     "targets": ["id", "description", "metric", "value", "unit", "qualifier", "amount_text",
                 "deadline_year", "baseline", "status", "files"],
-    "evidence": ["item_id", "doc_id", "file", "page", "start", "end", "quote"],
+    "evidence": ["item_id", "doc_id", "file", "page", "start", "end", "quote", "text"],
 }
 
 
@@ -79,7 +80,7 @@ def sheet_rows(data: ReportData) -> dict[str, list[list[Cell]]]:
             rows[sheet].append(row(data, label, item))
             for ev in item.evidence:
                 rows["evidence"].append([label, ev.doc_id, _files(data, [ev.doc_id]),
-                                         ev.page, ev.start, ev.end, ev.quote])
+                                         ev.page, ev.start, ev.end, ev.quote, ev.shown])
     return rows
 
 

@@ -23,7 +23,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from agent.extract.schemas import Alliance, DocumentExtraction, Event, Evidence, Target
-from agent.report.markdown import item_anchor, short_doc, shorten, target_groups
+from agent.report.markdown import (
+    REPORTED_TITLE,
+    by_document,
+    item_anchor,
+    short_doc,
+    shorten,
+    target_groups,
+)
 from agent.report.model import (
     Item,
     ItemKind,
@@ -167,7 +174,7 @@ def _context(ev: Evidence, data: ReportData, highlights: _Highlights) -> str:
         why = "original text not available" if original is None else "offsets do not match original"
         return (
             f'<div class="ctx">{doc_link} <q class="unverified" title="{esc(why)}">'
-            f'{esc(ev.quote)}</q> <span class="muted">({esc(why)})</span></div>'
+            f'{esc(ev.shown)}</q> <span class="muted">({esc(why)})</span></div>'
         )
     lo = max(0, ev.start - CONTEXT_CHARS)
     hi = min(len(original), ev.end + CONTEXT_CHARS)
@@ -199,7 +206,7 @@ def _sources_cell(item: Item) -> str:
         covered.add(ev.doc_id)
         parts.append(
             f'{_doc_link(ev.doc_id)} <span class="muted">{_page(ev)}</span>'
-            f'<span class="quote">“{esc(shorten(ev.quote))}”</span>'
+            f'<span class="quote" title="{esc(ev.quote)}">“{esc(shorten(ev.shown))}”</span>'
         )
     for doc_id in item_doc_ids(item):
         if doc_id not in covered:
@@ -377,8 +384,9 @@ def _timeline(data: ReportData) -> str:
             continue
         frac = 0.5 if month is None else (month - 1 + ((day or 15) - 1) / 31) / 12
         events.append((year + frac, index, event))
-    targets = [
-        (t.deadline_year, i, t) for i, t in enumerate(data.merged.targets) if t.deadline_year
+    targets = [  # deadlines of goals only: a reported 2023 figure has no deadline
+        (t.deadline_year, i, t) for i, t in enumerate(data.merged.targets)
+        if t.deadline_year and t.status == "goal"
     ]
     head = '<section id="timeline"><h2>时间线 Timeline</h2>'
     if not events and not targets:
@@ -498,6 +506,12 @@ def _timeline(data: ReportData) -> str:
 
 def _events(data: ReportData) -> str:
     order = sorted(enumerate(data.merged.events), key=lambda pair: event_sort_key(pair[1]))
+    events = data.merged.events
+    # A column no event fills is left out.
+    optional = [("地点", any(e.location for e in events)),
+                ("主办", any(e.organizers for e in events)),
+                ("承办", any(e.hosts for e in events))]
+    shown = [used for _, used in optional]
     rows = []
     for index, event in order:
         date = esc(dates.as_written(event.date) or "")
@@ -516,18 +530,27 @@ def _events(data: ReportData) -> str:
                     date or '<span class="muted">—</span>',
                     f"<strong>{esc(event.name)}</strong>",
                     _cell(event.event_type),
-                    _cell(event.location),
-                    _cell(join_names(event.organizers)),
-                    _cell(join_names(event.hosts)),
+                    *_chosen(shown, [_cell(event.location), _cell(join_names(event.organizers)),
+                                     _cell(join_names(event.hosts))]),
                 ],
             )
         )
-    header = ["#", "日期 Date", "事件 Event", "类型", "地点", "主办", "承办", "来源 Sources"]
+    header = ["#", "日期 Date", "事件 Event", "类型", *_chosen(shown, [n for n, _ in optional]),
+              "来源 Sources"]
     body = _table(header, rows, "events") if rows else '<p class="muted">无。</p>'
     return f'<section id="events"><h2>事件 Events</h2>{body}</section>'
 
 
+def _chosen(shown: list[bool], values: list[str]) -> list[str]:
+    return [v for v, keep in zip(values, shown, strict=True) if keep]
+
+
 def _alliances(data: ReportData) -> str:
+    alliances = data.merged.alliances
+    optional = [("牵头", any(a.lead for a in alliances)),
+                ("成员", any(a.members for a in alliances)),
+                ("成立", any(a.founded for a in alliances))]
+    shown = [used for _, used in optional]
     rows = []
     for index, alliance in enumerate(data.merged.alliances):
         name = f"<strong>{esc(alliance.name)}</strong>"
@@ -541,13 +564,13 @@ def _alliances(data: ReportData) -> str:
                 [
                     name,
                     f'<span class="kind">{esc(alliance.kind)}</span>',
-                    _cell(alliance.lead),
-                    _cell(join_names(alliance.members, 8)),
-                    _cell(dates.as_written(alliance.founded)),
+                    *_chosen(shown, [_cell(alliance.lead), _cell(join_names(alliance.members, 8)),
+                                     _cell(dates.as_written(alliance.founded))]),
                 ],
             )
         )
-    header = ["#", "名称 Name", "类别", "牵头", "成员", "成立", "来源 Sources"]
+    header = ["#", "名称 Name", "类别", *_chosen(shown, [n for n, _ in optional]),
+              "来源 Sources"]
     body = _table(header, rows, "alliances") if rows else '<p class="muted">无。</p>'
     return f'<section id="alliances"><h2>联盟 / 共同体 / 协议 Alliances</h2>{body}</section>'
 
@@ -557,7 +580,7 @@ def _targets(data: ReportData) -> str:
         return '<section id="targets"><h2>指标 Targets</h2><p class="muted">无。</p></section>'
     header = ["#", "指标 Metric", "数值", "原文", "说明", "来源 Sources"]
     blocks = []
-    for title, members in target_groups(data):
+    def table(members: list[tuple[int, Target]]) -> str:
         rows = [
             _row(
                 item_label("target", index),
@@ -572,7 +595,17 @@ def _targets(data: ReportData) -> str:
             )
             for index, target in members
         ]
-        blocks.append(f"<h3>{esc(title)}</h3>{_table(header, rows, 'targets')}")
+        return _table(header, rows, "targets")
+
+    for title, members in target_groups(data):
+        if title != REPORTED_TITLE:
+            blocks.append(f"<h3>{esc(title)}</h3>{table(members)}")
+            continue
+        # Figures that are not goals: collapsed, one table per report.
+        parts = "".join(f"<h4>{_doc_link(doc_id)}</h4>{table(group)}"
+                        for doc_id, group in by_document(data, members))
+        blocks.append(f'<details class="reported"><summary><h3>{esc(title)}（{len(members)}）'
+                      f"</h3></summary>{parts}</details>")
     return f'<section id="targets"><h2>指标 Targets</h2>{"".join(blocks)}</section>'
 
 
@@ -623,7 +656,7 @@ def _doc_item_list(doc: DocumentExtraction, highlights: _Highlights) -> str:
         links = []
         for ev in item.evidence:
             span = highlights.containing(ev)
-            quote = esc(shorten(ev.quote, 30))
+            quote = esc(shorten(ev.shown, 30))
             if span is not None:
                 links.append(f'<a href="#{esc(span_anchor(ev.doc_id, span.start))}">“{quote}”</a>')
             else:
@@ -848,7 +881,7 @@ margin:6px 0}
 .fulltext{white-space:pre-wrap;word-break:break-all;background:var(--soft);
 border:1px solid var(--line);
 border-radius:6px;padding:10px 14px;font-size:.92em;max-height:560px;overflow:auto}
-.failed li{margin:6px 0}.failed .reason{color:#b91c1c}
+details.reported summary h3{display:inline}.failed li{margin:6px 0}.failed .reason{color:#b91c1c}
 @media print{.toc,.filters{display:none!important}details{display:block}}
 """
 

@@ -118,7 +118,7 @@ def _sources_cell(evidence: Sequence[Evidence], doc_ids: Sequence[str]) -> str:
         page = f" 第{ev.page}页" if ev.page else ""
         parts.append(
             f"[{md_text(short_doc(ev.doc_id))}](#{doc_anchor(ev.doc_id)}){page} "
-            f"“{md_text(shorten(ev.quote))}”"
+            f"“{md_text(shorten(ev.shown))}”"
         )
     for doc_id in doc_ids:
         if doc_id not in covered:
@@ -221,6 +221,20 @@ def _alliances_table(data: ReportData) -> list[str]:
     return [*lines, *_table(header, rows), ""]
 
 
+REPORTED_TITLE = "Reported figures · 已报告数据"
+
+
+def by_document(data: ReportData,
+                members: list[tuple[int, Target]]) -> list[tuple[str, list[tuple[int, Target]]]]:
+    """``members`` grouped by the report each first came from, in the reports' order."""
+    order = {d.doc_id: i for i, d in enumerate(data.documents)}
+    groups: dict[str, list[tuple[int, Target]]] = {}
+    for index, target in members:
+        doc_id = target.doc_ids[0] if target.doc_ids else ""
+        groups.setdefault(doc_id, []).append((index, target))
+    return sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order)))
+
+
 def target_groups(data: ReportData) -> list[tuple[str, list[tuple[int, Target]]]]:
     """Goals by deadline year (ascending, no year last), then reported figures."""
     goals: dict[int | None, list[tuple[int, Target]]] = {}
@@ -239,7 +253,7 @@ def target_groups(data: ReportData) -> list[tuple[str, list[tuple[int, Target]]]
         )
         groups.append((title, goals[year]))
     if reported:
-        groups.append(("Reported figures · 已报告数据", reported))
+        groups.append((REPORTED_TITLE, reported))
     return groups
 
 
@@ -248,7 +262,8 @@ def _targets_tables(data: ReportData) -> list[str]:
     if not data.merged.targets:
         return [*lines, "_None._", ""]
     header = ["#", "Metric", "Value", "Original", "Description", "Sources"]
-    for title, members in target_groups(data):
+
+    def table(members: list[tuple[int, Target]]) -> list[str]:
         rows = [
             [
                 _label_cell(item_label("target", index)),
@@ -260,7 +275,16 @@ def _targets_tables(data: ReportData) -> list[str]:
             ]
             for index, target in members
         ]
-        lines += [f"### {title}", "", *_table(header, rows), ""]
+        return [*_table(header, rows), ""]
+
+    for title, members in target_groups(data):
+        lines += [f"### {title}", ""]
+        if title != REPORTED_TITLE:
+            lines += table(members)
+            continue
+        for doc_id, group in by_document(data, members):  # figures that are not goals
+            lines += [f"#### [{md_text(short_doc(doc_id))}](#{doc_anchor(doc_id)})", "",
+                      *table(group)]
     return lines
 
 
@@ -268,7 +292,7 @@ def _doc_items(doc: DocumentExtraction) -> list[str]:
     lines: list[str] = []
 
     def quotes(evidence: Sequence[Evidence]) -> str:
-        shown = [f"“{md_text(shorten(ev.quote, 80))}” ({ev.start}–{ev.end})" for ev in evidence]
+        shown = [f"“{md_text(shorten(ev.shown, 80))}” ({ev.start}–{ev.end})" for ev in evidence]
         return "; ".join(shown)
 
     items: list[tuple[str, Item, str]] = []
