@@ -30,9 +30,9 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], prune: bool, refetch: boo
     """Ingest files, folders or http(s) URLs (.txt, .md, .html, .pdf, .docx) into the
     store."""
     from agent.index.store import Store
-    from agent.ingest.fetch import is_url
     from agent.ingest.pipeline import expand_paths
     from agent.ingest.pipeline import ingest as run_ingest
+    from agent.ingest.sources import is_url
 
     if not paths and not rebuild:
         raise click.UsageError("Missing argument 'PATHS...'.", ctx)
@@ -171,6 +171,7 @@ def docs(ctx: click.Context, as_json: bool) -> None:
     from rich.table import Table
 
     from agent.index.store import Store
+    from agent.ingest.sources import display_name
 
     store = Store(settings_from(ctx))
     documents = store.documents()
@@ -184,8 +185,7 @@ def docs(ctx: click.Context, as_json: bool) -> None:
         pages = len(d.source.pages)
         kind = f"{d.source.format}, {pages} page{'s' if pages != 1 else ''}" if pages else (
             d.source.format)
-        name = d.path if d.source.url else Path(d.path).name
-        table.add_row(d.doc_id, name, kind, d.title, d.published or "", d.script,
+        table.add_row(d.doc_id, display_name(d.path), kind, d.title, d.published or "", d.script,
                       str(d.n_chunks))
     console().print(table)
 

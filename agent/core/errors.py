@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 
+def one_line(exc: BaseException, limit: int = 160) -> str:
+    """``Type: first line of the message`` — a library's exception inside one ``error:`` or
+    ``warning:`` line."""
+    text = str(exc).strip()
+    first = text.splitlines()[0][:limit] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
 class AgentError(Exception):
     """Base class: ``str(exc)`` is the one-line message shown to the user."""
 

@@ -933,6 +933,6 @@ def extract_document(
     for item in items:
         for ev in item.evidence:
             ev.page = doc.page_of(ev.start)
-            shown = " ".join(doc.cleaned_text(ev.start, ev.end).split())
+            shown = doc.shown_text(ev.start, ev.end)
             ev.text = shown if shown != ev.quote else None
     return result

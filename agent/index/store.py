@@ -32,7 +32,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from agent.core.config import Settings
-from agent.core.errors import StoreError
+from agent.core.errors import StoreError, one_line
 from agent.core.files import private_dir, private_file, swap_in_dir
 from agent.index.migrations import catalog_migrations
 from agent.ingest.documents import Chunk, Document, chunk_metadata
@@ -539,7 +539,7 @@ class Store:
                 return None, ""
             index = LexicalIndex.load(folder)
         except Exception as exc:  # any unreadable file of a derived index means: rebuild it
-            return None, _one_line(exc)
+            return None, one_line(exc)
         if index is None:
             return None, f"{LexicalIndex.FILE_IDS} is missing"
         ids = index.chunk_ids
@@ -646,12 +646,6 @@ def _free_name(path: Path, tag: str) -> Path:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    first = text.splitlines()[0][:160] if text else ""
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 @contextlib.contextmanager

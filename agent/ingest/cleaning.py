@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,8 +23,7 @@ from pathlib import Path
 from agent import lexicon
 from agent.core.errors import InputError
 from agent.ingest.documents import Document, Span
-from agent.ingest.fetch import is_url
-from agent.ingest.sources import Extracted, SourceInfo, read_source
+from agent.ingest.sources import Extracted, SourceInfo, is_url, read_source
 from agent.text.dates import format_iso
 from agent.text.normalize import (
     CJK_CLASS,
@@ -304,10 +304,12 @@ def _page_furniture(lines: list[_Line], pages: Sequence[int]) -> list[Span]:
     or "××市人民政府办公室 2023年5月印发"), in a paged source such as a PDF."""
     if not pages:
         return []
-    ends = [*pages[1:], (lines[-1].end + 1) if lines else 0]
+    by_page: list[list[_Line]] = [[] for _ in pages]
+    for ln in lines:
+        if ln.view and ln.start >= pages[0]:
+            by_page[bisect_right(pages, ln.start) - 1].append(ln)
     edges: list[tuple[int, list[_Line]]] = []
-    for start, end in zip(pages, ends, strict=True):
-        on_page = [ln for ln in lines if start <= ln.start < end and ln.view]
+    for on_page in by_page:
         top, bottom = on_page[:_EDGE_LINES], on_page[-_EDGE_LINES:]
         edges.append((len(on_page), [*top, *(ln for ln in bottom if ln not in top)]))
     counts = Counter(key for _, page in edges for key in {_furniture_key(ln.view) for ln in page})

@@ -63,6 +63,11 @@ class Document:
         inside it removed): what a reader is shown for a quote of ``original[start:end]``."""
         return self.text[self.cleaned_index(start):self.cleaned_index(end)]
 
+    def shown_text(self, start: int, end: int) -> str:
+        """:meth:`cleaned_text` on one line (whitespace runs as one space), as citations
+        and report evidence display it."""
+        return " ".join(self.cleaned_text(start, end).split())
+
     @property
     def published_year(self) -> int | None:
         """The year of the publication date, when it states one (``--07-18`` does not)."""

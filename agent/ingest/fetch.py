@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from agent.core.errors import InputError
+from agent.core.errors import InputError, one_line
 from agent.ingest.loading import format_size
 
 MAX_REDIRECTS = 5
@@ -27,10 +27,6 @@ CONTENT_TYPES = {
     "text/plain": ".txt",
     "text/markdown": ".md",
 }
-
-
-def is_url(item: object) -> bool:
-    return isinstance(item, str) and item.lower().startswith(("http://", "https://"))
 
 
 @dataclass
@@ -76,7 +72,7 @@ def fetch(url: str, *, max_bytes: int, timeout_s: float | None = None) -> Fetche
     except httpx.InvalidURL as exc:
         raise InputError(f"{url}: not a valid URL ({exc})") from exc
     except httpx.HTTPError as exc:
-        raise InputError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})") from exc
+        raise InputError(f"{url}: cannot fetch ({one_line(exc)})") from exc
     if not body:
         raise InputError(f"{url}: empty response")
     return Fetched(final, bytes(body), suffix)

@@ -16,7 +16,7 @@ import logging
 import re
 from typing import Any
 
-from agent.core.errors import InputError
+from agent.core.errors import InputError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +42,11 @@ def pdf_text(data: bytes, where: str) -> tuple[str, list[int]]:
     except InputError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-        raise InputError(f"{where}: damaged or unreadable PDF ({_short(exc)})") from exc
+        raise InputError(f"{where}: damaged or unreadable PDF ({one_line(exc)})") from exc
     except Exception as exc:  # pypdf raises many kinds on malformed files
         if "crypt" in type(exc).__name__.lower() or "crypt" in str(exc).lower():
-            raise InputError(f"{where}: encrypted PDF ({_short(exc)})") from exc
-        raise InputError(f"{where}: damaged or unreadable PDF ({_short(exc)})") from exc
+            raise InputError(f"{where}: encrypted PDF ({one_line(exc)})") from exc
+        raise InputError(f"{where}: damaged or unreadable PDF ({one_line(exc)})") from exc
     if not pages:
         raise InputError(f"{where}: PDF has no pages")
     scanned = [i for i, text in enumerate(pages) if len(text.strip()) < MIN_PAGE_CHARS]
@@ -114,8 +114,3 @@ def ocr_lines(boxes: list[Any]) -> list[str]:
             last_centre, last_height = centre, height
         lines[-1].append((left, text))
     return ["".join(text for _, text in sorted(line)) for line in lines]
-
-
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:120]

@@ -10,10 +10,9 @@ from agent.core import interrupt
 from agent.core.config import Settings
 from agent.core.errors import InputError
 from agent.index.store import Store
-from agent.ingest.cleaning import doc_id_for
+from agent.ingest.cleaning import doc_id_for, extracted_document, load_document
 from agent.ingest.documents import Document
-from agent.ingest.fetch import is_url
-from agent.ingest.sources import SUFFIXES
+from agent.ingest.sources import SUFFIXES, extract, is_url
 
 #: What ``agent ingest`` takes: a file, a folder, or an http(s) URL (a string).
 Source = Path | str
@@ -78,11 +77,8 @@ def expand_paths(paths: Iterable[Source]) -> list[Source]:
 def load_source(item: Source, max_bytes: int) -> Document:
     """The cleaned document of a file (stored under its absolute path, which ``--prune``
     and path selection need) or of a fetched URL."""
-    from agent.ingest.cleaning import extracted_document, load_document
-
     if isinstance(item, str):
-        from agent.ingest.fetch import fetch
-        from agent.ingest.sources import extract
+        from agent.ingest.fetch import fetch  # httpx only when a URL is given
 
         got = fetch(item, max_bytes=max_bytes)
         suffix = got.suffix if got.suffix != ".txt" else Path(item).suffix.lower() or ".txt"

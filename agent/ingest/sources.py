@@ -22,6 +22,16 @@ TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 SUFFIXES = tuple(sorted(PDF_SUFFIXES | DOCX_SUFFIXES | HTML_SUFFIXES | TEXT_SUFFIXES))
 
 
+def is_url(item: object) -> bool:
+    """An http(s) address given where a path could be (``agent ingest https://…``)."""
+    return isinstance(item, str) and item.lower().startswith(("http://", "https://"))
+
+
+def display_name(path: str) -> str:
+    """How a stored document is named to a reader: a URL in full, a file by its name."""
+    return path if is_url(path) else Path(path).name
+
+
 @dataclass
 class SourceInfo:
     """What the source states about itself; stored with the document."""

@@ -36,6 +36,8 @@ _BLOCK_TAGS = frozenset(
     "article main blockquote pre figure figcaption hr address center caption td th".split()
 )
 _SPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
+# lxml (and so trafilatura) refuses str input that carries an XML encoding declaration.
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 #: Below this many characters trafilatura's article is taken to have missed the page.
 MIN_ARTICLE_CHARS = 20
 
@@ -45,7 +47,7 @@ def page_text(markup: str, *, url: str | None = None) -> tuple[str, SourceInfo]:
     its stated title, date and address."""
     import trafilatura
 
-    markup = re.sub(r"^\s*<\?xml[^>]*\?>", "", markup)  # lxml refuses str with one
+    markup = _XML_DECLARATION.sub("", markup)
     if not markup.strip():
         return "", SourceInfo(format="html", url=url)
     body = trafilatura.extract(markup, url=url, output_format="txt", include_comments=False,
@@ -58,8 +60,7 @@ def page_text(markup: str, *, url: str | None = None) -> tuple[str, SourceInfo]:
                       url=(meta.url if meta and meta.url else url))
     if not body or len(body.strip()) < MIN_ARTICLE_CHARS:
         return html_to_text(markup), info
-    lines = [line.strip() for line in body.replace("\r\n", "\n").split("\n")]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+    text = _tidy(body.replace("\r\n", "\n"))
     if title and title not in text[: len(title) + 40]:
         text = f"{title}\n{text}"
     return text, info
@@ -71,8 +72,7 @@ def _line(text: str) -> str:
 
 def html_to_text(markup: str) -> str:
     """Visible text of an HTML document, one block element per line."""
-    # lxml refuses str input that carries an XML encoding declaration.
-    markup = re.sub(r"^\s*<\?xml[^>]*\?>", "", markup)
+    markup = _XML_DECLARATION.sub("", markup)
     if not markup.strip():
         return ""
     try:
@@ -85,9 +85,13 @@ def html_to_text(markup: str) -> str:
         _drop(el)
     parts: list[str] = []
     _walk(root, parts, preformatted=False)
-    lines = (line.strip() for line in "".join(parts).split("\n"))
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
+    return _tidy("".join(parts))
+
+
+def _tidy(text: str) -> str:
+    """Lines stripped, at most one blank line in a row, one final newline."""
+    lines = "\n".join(line.strip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", lines).strip("\n") + "\n"
 
 
 def _drop(el: etree._Element) -> None:

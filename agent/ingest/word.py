@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from agent.core.errors import InputError
+from agent.core.errors import InputError, one_line
 
 
 def docx_text(data: bytes, where: str) -> str:
@@ -24,7 +24,7 @@ def docx_text(data: bytes, where: str) -> str:
         document = docx.Document(io.BytesIO(data))
         lines = list(_blocks(document))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(f"{where}: damaged or unreadable Word file ({exc})") from exc
+        raise InputError(f"{where}: damaged or unreadable Word file ({one_line(exc)})") from exc
     text = "\n".join(lines).strip("\n")
     if not text.strip():
         raise InputError(f"{where}: Word file with no text")

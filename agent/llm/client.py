@@ -126,6 +126,12 @@ def _validation_summary(cause: BaseException, limit: int = 3) -> str:
     return "; ".join(parts) + more
 
 
+def _api_reply(response: httpx.Response) -> bool:
+    """Whether a response is what an OpenAI-compatible API sends: JSON or an event stream."""
+    kind = response.headers.get("content-type", "")
+    return "json" in kind or "event-stream" in kind
+
+
 def _root_cause(exc: BaseException) -> BaseException:
     """Unwrap instructor's retry/wrapper exceptions down to what actually went wrong."""
     cur = exc
@@ -307,25 +313,24 @@ class LLM:
 
     def _note_response(self, response: httpx.Response) -> None:
         """Remember a reply that is not JSON (an HTML error page from a proxy, a login
-        page): the SDK and instructor would only say "no choices"."""
-        kind = response.headers.get("content-type", "")
-        if "json" in kind or "event-stream" in kind:
+        page; its body already read): the SDK and instructor would only say "no
+        choices"."""
+        if _api_reply(response):
             self._odd_reply = None
             return
+        kind = response.headers.get("content-type", "").split(";")[0]
         head = response.content[:80].decode("utf-8", "replace")
         self._odd_reply = (f"the endpoint did not answer JSON (HTTP {response.status_code}, "
-                           f"{kind.split(';')[0] or 'no content type'}, body starts "
+                           f"{kind or 'no content type'}, body starts "
                            f"{_first_line(head, 60)!r})")
 
     def _sync_note(self, response: httpx.Response) -> None:
-        kind = response.headers.get("content-type", "")
-        if "json" not in kind and "event-stream" not in kind:
+        if not _api_reply(response):
             response.read()
         self._note_response(response)
 
     async def _anote_response(self, response: httpx.Response) -> None:
-        kind = response.headers.get("content-type", "")
-        if "json" not in kind and "event-stream" not in kind:
+        if not _api_reply(response):
             await response.aread()
         self._note_response(response)
 

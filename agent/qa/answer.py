@@ -468,7 +468,7 @@ def rewrite_question(llm: ChatModel, question: str, history: Sequence[tuple[str,
 
 
 def _citation(chunk: StoredChunk, doc: Document, ev: Evidence) -> Citation:
-    shown = " ".join(doc.cleaned_text(ev.start, ev.end).split())
+    shown = doc.shown_text(ev.start, ev.end)
     return Citation(doc_id=chunk.doc_id, path=chunk.path, chunk_id=chunk.chunk_id,
                     quote=ev.quote, start=ev.start, end=ev.end, title=chunk.title,
                     text=shown, page=doc.page_of(ev.start))

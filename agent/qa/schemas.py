@@ -55,9 +55,9 @@ class Citation(BaseModel):
     @property
     def where(self) -> str:
         """The file's name, and its page when the source has pages: ``通知.pdf 第3页``."""
-        from pathlib import Path
+        from agent.ingest.sources import display_name
 
-        name = self.path if "://" in self.path else Path(self.path).name
+        name = display_name(self.path)
         return f"{name} 第{self.page}页" if self.page else name
 
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from agent.extract.schemas import Alliance, Event, Target
+from agent.ingest.sources import display_name
 from agent.report.model import ReportData, item_label
 
 LIST_SEPARATOR = "；"
@@ -35,25 +35,22 @@ def _join(values: Sequence[str]) -> str:
     return LIST_SEPARATOR.join(values)
 
 
-def _files(data: ReportData, doc_ids: Sequence[str]) -> str:
-    paths = {d.doc_id: Path(d.path).name if "://" not in d.path else d.path
-             for d in data.documents}
-    return _join([paths.get(i, i) for i in doc_ids])
+Files = Callable[[Sequence[str]], str]
 
 
-def _event(data: ReportData, label: str, e: Event) -> list[Cell]:
+def _event(files: Files, label: str, e: Event) -> list[Cell]:
     return [label, e.name, e.event_type, e.date, e.date_text, e.location, _join(e.organizers),
-            _join(e.hosts), e.document, _files(data, e.doc_ids), _join(e.aliases)]
+            _join(e.hosts), e.document, files(e.doc_ids), _join(e.aliases)]
 
 
-def _alliance(data: ReportData, label: str, a: Alliance) -> list[Cell]:
+def _alliance(files: Files, label: str, a: Alliance) -> list[Cell]:
     return [label, a.name, a.kind, a.lead, _join(a.members), a.founded,
-            _files(data, a.doc_ids), _join(a.aliases)]
+            files(a.doc_ids), _join(a.aliases)]
 
 
-def _target(data: ReportData, label: str, t: Target) -> list[Cell]:
+def _target(files: Files, label: str, t: Target) -> list[Cell]:
     return [label, t.description, t.metric, t.value, t.unit, t.qualifier, t.amount_text,
-            t.deadline_year, t.baseline, t.status, _files(data, t.doc_ids)]
+            t.deadline_year, t.baseline, t.status, files(t.doc_ids)]
 
 
 SHEETS: dict[str, list[str]] = {
@@ -73,13 +70,18 @@ def sheet_rows(data: ReportData) -> dict[str, list[list[Cell]]]:
         ("alliances", "alliance", data.merged.alliances, _alliance),
         ("targets", "target", data.merged.targets, _target),
     ]
+    names = {d.doc_id: display_name(d.path) for d in data.documents}
+
+    def files(doc_ids: Sequence[str]) -> str:
+        return _join([names.get(i, i) for i in doc_ids])
+
     rows: dict[str, list[list[Cell]]] = {name: [] for name in SHEETS}
     for sheet, kind, items, row in kinds:
         for i, item in enumerate(items):
             label = item_label(kind, i)  # type: ignore[arg-type]
-            rows[sheet].append(row(data, label, item))
+            rows[sheet].append(row(files, label, item))
             for ev in item.evidence:
-                rows["evidence"].append([label, ev.doc_id, _files(data, [ev.doc_id]),
+                rows["evidence"].append([label, ev.doc_id, files([ev.doc_id]),
                                          ev.page, ev.start, ev.end, ev.quote, ev.shown])
     return rows
 
