@@ -277,3 +277,72 @@ def test_evidence_carries_the_cleaned_text_a_reader_sees(tmp_path: Path) -> None
     [ev] = target.evidence
     assert ev.quote == text[ev.start:ev.end] and "(yè)" in ev.quote  # exact original
     assert ev.text is not None and "(yè)" not in ev.text and "職業教育集團" in ev.text
+
+
+def _targets(text: str) -> list[tuple[str, str]]:
+    doc = document_from_text(text, path="t.txt", doc_id="t")
+    spans = X.split_sentences(doc.text)
+    scopes = X.deadline_scopes(doc, spans)
+    targets = [t for s, e in spans for t in X.targets_in_sentence(doc, s, e, scopes.get((s, e)))]
+    return [(t.amount_text, t.status) for t in X.drop_headline_repeats(targets)]
+
+
+def test_comparison_bases_differences_and_issuer_counts_are_not_figures() -> None:
+    text = ("2023-08-01 10:00，正文：原标题：某职院技能大赛获奖52项\n"
+            "学院共获得奖项52项，比上年度的40项增加了12项。"
+            "全省技工院校在校生比上年增长12%。"
+            "市人社局等9部门联合印发《关于加强技能人才培养的通知》。"
+            "2023浙皖四省8·8人才交流会在衢州启动。")
+    got = _targets(text)
+    # the headline's 52项 is the text's; 40项 is a base, 12项 a difference, 12% a rate
+    assert got == [("52项", "reported"), ("12%", "reported")]
+
+
+def test_fields_from_other_sentences_of_the_document() -> None:
+    from agent.extract.schemas import Alliance, Evidence
+
+    text = ("8月6日，全国职业院校技能大赛某赛项在湖北工程职业学院落幕。"
+            "本次比赛由教育部、科技部、工信部等23个部委主办，湖北省教育厅、黄石市人民政府承办。"
+            "活动启动仪式上，由四省人社部门、高校、企业组成的四方产教融合发展联盟正式成立。"
+            "市职教中心作为理事长单位，牵头成立了全市智能制造职教集团。"
+            "湖北水利水电职业技术学院党委书记王某同博州职院校长刘某共同签订了对口支援合作协议。")
+    doc = document_from_text(text, path="n.txt", doc_id="d")
+
+    def at(quote: str) -> Evidence:
+        start = text.index(quote)
+        return Evidence(doc_id="d", quote=quote, start=start, end=start + len(quote))
+
+    contest = X.Event(name="全国职业院校技能大赛某赛项", event_type="比赛", date="2023-08-06",
+                      evidence=[at("全国职业院校技能大赛某赛项")])
+    union = Alliance(name="四方产教融合发展联盟", evidence=[at("四方产教融合发展联盟")])
+    pact = Alliance(name="对口支援合作协议", kind="协议", evidence=[at("对口支援合作协议")])
+    X.fields_across_sentences(doc, [contest], [union, pact])
+    assert contest.organizers == ["教育部", "科技部", "工信部"]
+    assert contest.hosts == ["湖北省教育厅", "黄石市人民政府"]
+    assert union.founded == "2023-08-06"  # founded at the event reported before it
+    assert pact.members == ["湖北水利水电职业技术学院", "博州职院"]
+    start = text.index("市职教中心")
+    assert X.subject_lead(doc, start, text.index("。", start)) == "市职教中心"
+
+
+@pytest.mark.parametrize("name, cleaned", [
+    ("某职院代表队在“建行杯”省大学生创新创业大赛中沉着冷静，发挥出色",
+     "“建行杯”省大学生创新创业大赛"),
+    ("某职院荣获2023年省职业院校技能大赛比赛现场", "2023年省职业院校技能大赛比赛"),
+    ("全国职业院校教师教学创新团队建设推进会", "全国职业院校教师教学创新团队建设推进会"),
+])
+def test_event_names_cut_to_the_event(name: str, cleaned: str) -> None:
+    assert X.clean_event_name(name) == cleaned
+
+
+def test_metric_is_the_thing_counted() -> None:
+    text = ("2023-08-01 10:00，正文：本届大赛职教赛道吸引了67所职业院校。"
+            "最终来自493所高校的1431名选手脱颖而出。"
+            "国家级技能大师工作室40个。当地相关专业点由39个增长至92个。"
+            "全省技工院校在校生比上年增加1.2万人。")
+    doc = document_from_text(text, path="m.txt", doc_id="m")
+    got = {t.amount_text: t.metric for s, e in X.split_sentences(doc.text)
+           for t in X.targets_in_sentence(doc, s, e)}
+    assert got == {"67所": "职业院校", "493所": "高校", "1431名": "选手",
+                   "40个": "国家级技能大师工作室", "92个": "相关专业点",
+                   "1.2万人": "技工院校在校生"}

@@ -416,6 +416,8 @@ def _score_fields_target(report: ExtractionReport, pred: Target, gold: GoldTarge
     g_q = normalise_name(gold.qualifier or "") or None
     report.field("target.qualifier").add(float(p_q == g_q))
     report.field("target.status").add(float(pred.status == gold.status))
+    if gold.metric:  # the thing counted, named as a reader would ("省级工匠实验室")
+        report.field("target.metric").add(float(names_match(pred.metric, [gold.metric])))
 
 
 def _label(item: Event | Alliance | Target | GoldEvent | GoldAlliance | GoldTarget) -> str:

@@ -13,11 +13,12 @@ _BODIES = r"[^，,。；;：:！？!?（）()“”]{2,80}?"
 _ORGANIZER_VERBS = lexicon.alternation("events", "organizer_verbs")
 _HOST_VERBS = lexicon.alternation("events", "host_verbs")
 _HELD_VERBS = lexicon.alternation("events", "held_verbs")
-ORGANIZERS = re.compile(rf"由(?P<bodies>{_BODIES})(?:{_ORGANIZER_VERBS})")
+# 指导 in a body's name is not the verb: "由教育部高等学校材料类专业教学指导委员会主办".
+ORGANIZERS = re.compile(rf"由(?P<bodies>{_BODIES})(?:{_ORGANIZER_VERBS})(?!委员会|中心|小组|站)")
 HOSTS = re.compile(rf"(?:^|[，,；;。、]|由)(?P<bodies>{_BODIES})(?:{_HOST_VERBS})")
 PLACE = re.compile(rf"(?:在|于)(?P<place>[^，,。；;：:！？!?“”在于]{{2,30}}?)(?:{_HELD_VERBS})")
-_SEPARATOR = re.compile(r"[、，,]|(?<=[局厅部委院校会府司])和")
-_TRAILING_COUNT = re.compile(r"等[0-9一二三四五六七八九十两多几]*(?:个|家)?(?:部门|单位|家)?$")
+_SEPARATOR = re.compile(r"[、，,]|(?<=[局厅部委院校会府司联])和")
+_TRAILING_COUNT = re.compile(r"等[0-9一二三四五六七八九十两多几]*(?:个|家)?(?:部门|部委|单位|家)?$")
 _TIME_ONLY = re.compile(r"^[0-9一二三四五六七八九十月日号年上下午晚]+$")
 
 
@@ -30,7 +31,7 @@ class EventFields:
 
 def listed_bodies(text: str) -> list[str]:
     """The bodies named in a list (``A、B等16部门`` → A, B; 和 separates only after a body's
-    ending: 人力资源和社会保障厅 is one name)."""
+    ending: 人力资源和社会保障厅 is one name, 省残联和市委 two)."""
     listed = _TRAILING_COUNT.sub("", text)
     out = []
     for part in _SEPARATOR.split(listed):
@@ -55,3 +56,28 @@ def event_fields(text: str, form: str | None = None) -> EventFields:
     if m := HOSTS.search(form, hosts_from):
         out.hosts = listed_bodies(text[m.start("bodies") : m.end("bodies")])
     return out
+
+
+_ANAPHOR = (
+    rf"(?:(?:{lexicon.alternation('events', 'anaphors')})[^，,。；;由]{{0,6}}"
+    rf"|(?:{lexicon.alternation('events', 'anaphoric_nouns')}))"
+)
+BACK_REFERENCE = re.compile(rf"^{_ANAPHOR}(?:还|均|将|是)?由")
+AT_EVENT = re.compile(
+    rf"^[^，,。；;]{{0,10}}?(?:{lexicon.alternation('events', 'at_event')})"
+    rf"|^(?:(?:{lexicon.alternation('events', 'connectives')})[，,]?)?"
+    rf"(?:{lexicon.alternation('events', 'anaphoric_nouns')})(?:上|期间|现场)?(?:还|同时|并|也)?"
+    rf"(?:举行|举办|进行|开展|见证)"
+)
+
+
+def referring_fields(sentence: str, form: str | None = None) -> EventFields:
+    """Organisers and hosts of a sentence that refers back to the event reported before
+    it ("本次比赛由教育部等23个部委主办，湖北省教育厅承办。"); empty for any other
+    sentence."""
+    form = sentence if form is None else form
+    lead = len(form) - len(form.lstrip())
+    if not BACK_REFERENCE.match(form[lead:]):
+        return EventFields()
+    found = event_fields(sentence, form)
+    return EventFields(organizers=found.organizers, hosts=found.hosts)

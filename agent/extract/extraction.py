@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationInfo, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -45,6 +45,9 @@ from agent.extract.schemas import (
 from agent.ingest.chunking import split_sentences
 from agent.ingest.documents import Document
 from agent.llm.base import ChatModel
+
+if TYPE_CHECKING:
+    from agent.text.numbers import Quantity
 
 # Word lists live in agent/lexicon/extraction.toml; patterns are built from them in file order.
 
@@ -401,6 +404,30 @@ def code_lead(doc: Document, window: Window, name: str, evidence: Evidence) -> s
         lead = re.sub(_LEAD_CUT, "", lead)
         if len(lead) >= 2:
             return full_name(lead)
+    subject = subject_lead(doc, *own[0])
+    return full_name(subject) if subject else None
+
+
+# 牵头 opening a clause of its own: “…，牵头成立了…”, “…，还牵头组建…”.
+_BARE_LEAD = re.compile(
+    rf"[，,](?:还|也|并|又|先后|率先|共同)?(?:{_alt('organisations.lead_verbs')})"
+)
+_SUBJECT = re.compile(
+    rf"^(?P<org>[^，,。；;“”\s]{{2,30}}?)(?:{_alt('organisations.subject_ends')})"
+)
+
+
+def subject_lead(doc: Document, s: int, e: int) -> str | None:
+    """The lead of a 牵头 clause without a subject: the organisation the sentence is about
+    ("湖汽职院作为首批国家级团队，首创了…，牵头成立了…共同体" → 湖汽职院)."""
+    text = doc.text[s:e]
+    m = _BARE_LEAD.search(text)
+    if m is None:
+        return None
+    for clause in re.split(r"[，,]", text[: m.start()]):
+        found = _SUBJECT.match(clause.strip())
+        if found and _is_org(doc, found["org"]):
+            return found["org"]
     return None
 
 
@@ -518,26 +545,28 @@ def finalise_alliance(doc: Document, window: Window, m: AllianceMention) -> Alli
         kind=alliance_kind(name),  # type: ignore[arg-type]
         members=members,
         lead=lead,
-        founded=founded or m.founded,
+        founded=founded,
         evidence=[evidence],
         doc_ids=[doc.doc_id],
     )
 
 
 def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | None:
+    from agent.text.dates import without_dateline
     from agent.text.numbers import parse_date
 
     found = locate_quote(doc, m.evidence, within=(window.start, window.end))
-    if found is None or not is_event_name(m.name):
+    name = clean_event_name(m.name)
+    if found is None or not is_event_name(name):
         return None
     clean_start = doc.cleaned_index(found.start)
     evidence = _sentence_evidence(doc, window, clean_start, clean_start + 1)
     date = parse_date(m.date, default_year=doc.published_year) if m.date else None
     if date is None:
-        date = parse_date(evidence.quote, default_year=doc.published_year)
+        date = parse_date(without_dateline(evidence.quote), default_year=doc.published_year)
     stated = _stated_fields(doc, clean_start)
     return Event(
-        name=m.name.strip(),
+        name=name,
         event_type=m.event_type.strip() or "其他",
         date=date,
         date_text=m.date,
@@ -566,12 +595,34 @@ EVENT_NOUNS = lexicon.words("extraction", "events.nouns")
 REPORTING_VERBS = lexicon.words("extraction", "events.reporting_verbs")
 
 
+_AWARD_LEAD = re.compile(rf"^.*?(?:{_alt('events.award_verbs')})")
+_TRAILING = re.compile(rf"(?:{_alt('events.trailing_words')})$")
+
+
+def clean_event_name(name: str) -> str:
+    """The event in a model-given name: "X荣获Y大赛…比赛现场" → "Y大赛…比赛", "X代表队在
+    Y大赛中沉着冷静，…" → "Y大赛"."""
+    from agent.ingest.cleaning import search_form
+
+    name = name.strip()
+    if m := TOOK_PART.search(search_form(name)):
+        name = name[m.start("name") : m.end("name")]
+    if (m := _AWARD_LEAD.match(search_form(name))) and len(name) - m.end() >= 5:
+        name = name[m.end() :]
+    if (m := _TRAILING.search(search_form(name))) and m.start() >= 5:
+        name = name[: m.start()]
+    return name
+
+
 def is_event_name(name: str) -> bool:
-    """A named happening, not a reporting verb (“某某表示”) or a bare date."""
+    """A named happening, not a clause (a comma), a reporting verb (“某某表示”) or a
+    bare date."""
     from agent.ingest.cleaning import search_form
     from agent.text.numbers import parse_date
 
     simple = search_form(name.strip())
+    if any(ch in simple for ch in "，,；;。"):
+        return False
     if any(w in simple for w in REPORTING_VERBS):
         return False
     if parse_date(simple) and len(re.sub(r"[\d年月日上下午晚]", "", simple)) < 3:
@@ -600,12 +651,34 @@ def _noun_phrase(text: str) -> str:
     return stripped if len(stripped) >= 2 else text
 
 
-def _metric(clause: str, raw: str) -> str:
-    """What is counted: the noun phrase after the amount (“建成2个市域产教联合体”), or,
-    when the amount closes the clause, the words before it (“吸纳院校50余所”)."""
+# A comparison after the thing counted: "在校生比上年增加" → 在校生.
+_COMPARED = re.compile(rf"(?:{_alt('targets.comparison_words')})[^，,。；;\d]*$")
+
+
+def _metric(text: str, form: str, start: int, end: int) -> str:
+    """What the amount ``text[start:end]`` counts: the nouns right after it (“吸引了67所
+    职业院校”), else the nouns that end the words before it (“国家级技能大师工作室40个”,
+    “在校生比上年增加1.2万人”), else the words around it. ``form`` is the search form."""
+    from agent.text.nouns import leading_nouns, trailing_nouns
+
+    stop = end + len(re.split(r"[、，,和及与的]", form[end:])[0])
+    after = leading_nouns(text[end:stop], form[end:stop])
+    if len(after) >= 2:
+        return after
+    cut = m.start() if (m := _COMPARED.search(form[:start])) else start
+    before = trailing_nouns(text[:cut], form[:cut])
+    if len(before) >= 2:
+        return _noun_phrase(before)
+    return _words_around(text, text[start:end])
+
+
+def _words_around(clause: str, raw: str) -> str:
+    """The thing counted when no noun phrase is next to the amount: the words after it
+    when a verb or nothing comes before (“建成2个市域产教联合体”), else the words before
+    it (“吸纳院校50余所”)."""
     before, _, after = clause.partition(raw)
     after = re.split(r"[、，,和及与]", after)[0].strip(" ：:")
-    before = re.sub(_METRIC_LEADING, "", before.strip())
+    before = re.sub(_METRIC_LEADING, "", _COMPARED.sub("", before.strip()))
     if len(after) >= 2 and (not before or METRIC_VERBS.search(before)):
         return _noun_phrase(after[:20])
     if METRIC_VERBS.search(before) and len(before) > 4:
@@ -664,6 +737,29 @@ def is_topic_figure(clause_form: str) -> bool:
     return any(noun in clause_form for noun in FIGURE_NOUNS)
 
 
+_COMPARISON = _alt("targets.comparison_words")
+_CHANGE_VERBS = lexicon.alternation("numbers", "change_verbs")
+# The base of a comparison ends the words before an amount: 比上年度的63项, 较去年同期的.
+_COMPARISON_BASE = re.compile(rf"(?:{_COMPARISON})[^，,。；;、\d]{{0,10}}$")
+_CHANGE_BEFORE = re.compile(rf"(?:{_CHANGE_VERBS})了?$")
+CHANGE_UNITS = frozenset(lexicon.words("extraction", "targets.change_units"))
+ISSUER_UNITS = frozenset(lexicon.words("extraction", "targets.issuer_units"))
+_ISSUING = re.compile(rf"^(?:联合|共同)?(?:{lexicon.alternation('policy', 'verbs')})")
+HEADLINE_MARKERS = lexicon.words("extraction", "targets.headline_markers")
+
+
+def not_a_figure(clause_form: str, q: Quantity, after: str, based: bool) -> bool:
+    """Amounts that are part of the wording, not indicators: the base of a comparison
+    (“比上年度的63项”), the difference after a counted base (“…增加了6项”; a rate such as
+    “比上年增长12%” stays), the number of bodies issuing a document (“等16部门印发”).
+    ``clause_form`` is the search form up to the amount, ``after`` what follows it."""
+    if _COMPARISON_BASE.search(clause_form) and not _CHANGE_BEFORE.search(clause_form):
+        return True
+    if based and q.unit not in CHANGE_UNITS and _CHANGE_BEFORE.search(clause_form):
+        return True
+    return q.unit in ISSUER_UNITS and bool(_ISSUING.match(after))
+
+
 def targets_in_sentence(doc: Document, s: int, e: int,
                         inherited: int | None = None) -> list[Target]:
     """Indicators in one sentence, parsed by code; the clause is the evidence.
@@ -681,25 +777,40 @@ def targets_in_sentence(doc: Document, s: int, e: int,
     change = parse_change(sentence)
     out = []
     previous_end = 0
+    form = doc.search_text[s:e]
+    based_at = -1  # end of the last comparison base in the sentence's current clause
     for q in find_quantities(sentence):
         if q.unit is None or q.unit in NON_TARGET_UNITS:
+            continue
+        cs, ce = _clause(sentence, q.start, q.end)
+        based = based_at >= cs
+        if not_a_figure(form[cs : q.start], q, form[q.end : ce], based):
+            if _COMPARISON_BASE.search(form[cs : q.start]):
+                based_at = q.end
             continue
         # Bare Chinese numerals with a counter (“四个方面”, “三市一区”) are wording,
         # not indicators; keep them only with a qualifier (近百人) or as a multiple (两倍).
         if not re.search(r"\d", q.raw) and not q.qualifier and q.unit != "倍":
             continue
-        cs, ce = _clause(sentence, q.start, q.end)
         metric_from = max(cs, previous_end)
         previous_end = q.end
-        if not goal and not is_topic_figure(doc.search_text[s + cs : s + ce]):
+        if change and q.start == change[0].start:
+            continue  # 由39个增长至92个: 39 is the baseline of 92, not a figure
+        if not goal and not is_topic_figure(form[cs:ce]):
             continue
+        mtext, mform, at = sentence[metric_from:ce], form[metric_from:ce], q.start - metric_from
+        if change and q.start == change[1].start and change[0].start >= cs:
+            # what grew is named before the baseline: "相关专业点由39个增长至92个"
+            named = len(sentence[: change[0].start].rstrip("由从"))
+            mtext = sentence[cs:named] + q.raw
+            mform, at = form[cs:named] + form[q.start : q.end], named - cs
         start, end = doc.original_span(s + cs, s + ce)
         clause = sentence[cs:ce]
         baseline = change[0].value if change and abs(change[1].value - q.value) < 1e-9 else None
         out.append(
             Target(
                 description=clause,
-                metric=_metric(sentence[metric_from:ce], q.raw),
+                metric=_metric(mtext, mform, at, at + len(q.raw)),
                 value=q.value,
                 unit=q.unit,
                 qualifier=q.qualifier,
@@ -714,6 +825,110 @@ def targets_in_sentence(doc: Document, s: int, e: int,
             )
         )
     return out
+
+
+_PARTY = r"[^，,。；;、“”]{2,40}?"
+# Two parties of an agreement, in its sentence ("A党委书记王某同B校长刘某共同签订了…协议")
+# or its name ("齐齐哈尔市政府与中国职业技术教育学会战略合作协议").
+AGREEMENT_PARTIES = re.compile(
+    rf"(?P<a>{_PARTY})(?:与|同|和)(?P<b>{_PARTY})(?:(?:共同|正式)?(?:签署|签订|签定|签约)"
+    rf"|[^，,。；;、]{{0,30}}?(?:{_alt('alliances.agreement_words')}))"
+)
+_BEFORE_PARTY = re.compile(rf"^.*(?:{_alt('organisations.before_party')})")
+_PERSON_TITLE = re.compile(rf"(?:{_alt('organisations.person_titles')}|[“”\"]).*$")
+
+
+def _party(doc: Document, text: str, first: bool) -> str | None:
+    """The organisation a party of an agreement is ("…出席了A" → A, "B校长刘某" → B): for
+    the ``first`` party the words after the last verb before it; up to a person's title;
+    as long a name as the document writes."""
+    text = _PERSON_TITLE.sub("", _BEFORE_PARTY.sub("", text) if first else text)
+    for end in range(len(text), 1, -1):
+        if _is_org(doc, text[:end]):
+            return text[:end]
+    return None
+
+
+def agreement_parties(doc: Document, texts: list[tuple[str, str]]) -> list[str]:
+    """The two parties of an agreement named in one of ``texts`` (text, search form)."""
+    for text, form in texts:
+        m = AGREEMENT_PARTIES.search(form)
+        if m is None:
+            continue
+        a = _party(doc, text[m.start("a") : m.end("a")], first=True)
+        b = _party(doc, text[m.start("b") : m.end()], first=False)
+        if a and b:
+            return [a, b]
+    return []
+
+
+FOUNDING_EVENT = re.compile(rf"^(?:{_alt('alliances.founding_event_words')})")
+
+
+def fields_across_sentences(doc: Document, events: list[Event], alliances: list[Alliance]) -> None:
+    """Fields another sentence of the document states, filled in where empty: organisers
+    and hosts of a sentence that refers back to the event before it ("本次比赛由教育部等
+    23个部委主办"); an alliance's founding date from the event that founded it (its name
+    followed by 成立/签约/揭牌… in the event's name, or "会上，…联盟正式成立" after it)."""
+    from agent.extract.event_fields import AT_EVENT, referring_fields
+    from agent.ingest.cleaning import search_form
+
+    def at(item: Event | Alliance) -> int:
+        return doc.cleaned_index(item.evidence[0].start)
+
+    ordered = sorted(events, key=at)
+    spans = split_sentences(doc.text)
+    for s, e in spans:
+        found = referring_fields(doc.text[s:e], doc.search_text[s:e])
+        before = [ev for ev in ordered if at(ev) < s]
+        if before and (found.organizers or found.hosts):
+            before[-1].organizers = before[-1].organizers or found.organizers
+            before[-1].hosts = before[-1].hosts or found.hosts
+    def sentence_of(item: Event | Alliance) -> tuple[int, int] | None:
+        return next(((s, e) for s, e in spans if s <= at(item) < e), None)
+
+    def event_before(item: Event | Alliance) -> Event | None:
+        """The dated event reported before ``item``'s sentence when that sentence is set at
+        it ("会上，…联盟正式成立", "同时，大会举行了…签约仪式")."""
+        own = sentence_of(item)
+        if own is None or not AT_EVENT.match(doc.search_text[own[0] : own[1]].lstrip()):
+            return None
+        dated = [ev for ev in ordered if ev.date and at(ev) < own[0]]
+        return dated[-1] if dated else None
+
+    for ev in ordered:
+        if ev.date is None and (host := event_before(ev)) is not None:
+            ev.date = host.date
+            ev.location = ev.location or host.location
+    for a in alliances:
+        if a.kind == "协议" and not a.members:
+            own = sentence_of(a)
+            texts = [(a.name, search_form(a.name))]
+            if own is not None:
+                texts.append((doc.text[own[0] : own[1]], doc.search_text[own[0] : own[1]]))
+            a.members = agreement_parties(doc, texts)
+        if a.founded:
+            continue
+        key = search_form(a.name)
+        for ev in ordered:
+            name = search_form(ev.name)
+            i = name.find(key)
+            if ev.date and i >= 0 and FOUNDING_EVENT.match(name[i + len(key) :].lstrip("”\"")):
+                a.founded = ev.date
+                break
+        else:
+            if (host := event_before(a)) is not None:
+                a.founded = host.date
+
+
+def drop_headline_repeats(targets: list[Target]) -> list[Target]:
+    """A figure of a repeated headline (“原标题：…获奖69项”) that the text states again is
+    the same figure: keep the text's."""
+    def in_headline(t: Target) -> bool:
+        return any(m in ev.quote for ev in t.evidence for m in HEADLINE_MARKERS)
+
+    body = {(t.value, t.unit) for t in targets if not in_headline(t)}
+    return [t for t in targets if not (in_headline(t) and (t.value, t.unit) in body)]
 
 
 def fold_agreements(alliances: list[Alliance]) -> list[Alliance]:
@@ -742,6 +957,10 @@ def fold_agreements(alliances: list[Alliance]) -> list[Alliance]:
 
 EVENT_SUFFIX = rf"(?:{_alt('events.name_suffixes')})"
 EVENT_NAME = r"[^，,。；;：:（）()“”]{2,40}?" + EVENT_SUFFIX
+# A clause about taking part: "某职院代表队在“建行杯”…创新创业大赛中沉着冷静".
+TOOK_PART = re.compile(
+    rf"^[^，,。；;]{{2,40}}?在(?P<name>[^，,。；;]{{4,60}}{EVENT_SUFFIX})(?:中|上|期间)"
+)
 # Held-verbs before a name may take 了 (召开了?|举行了?|举办了?).
 _HELD_LE = "|".join(f"{verb}了?" for verb in lexicon.words("extraction", "events.held_verbs"))
 HELD = re.compile(
@@ -921,6 +1140,8 @@ def extract_document(
         t for s, e in sentences if in_ranges(passages, s, e)
         for t in targets_in_sentence(doc, s, e, scopes.get((s, e)))
     ]
+    targets = drop_headline_repeats(targets)
+    fields_across_sentences(doc, events, alliances)
     result = document_result(
         doc,
         events=dedupe_within(events),

@@ -14,6 +14,7 @@ from agent.extract.evidence import range_evidence
 from agent.extract.schemas import Event
 from agent.ingest.chunking import split_sentences
 from agent.ingest.documents import Document
+from agent.text.dates import DATELINE
 from agent.text.numbers import parse_date
 
 EVENT_TYPE = "发布文件"
@@ -31,7 +32,7 @@ ISSUE_RE = re.compile(
 )
 _LEADING = re.compile(rf"^(?:{_TIME}|{_DATE}|为[^，,]*|据[^，,]*|[0-9]{{4}}年)+")
 # A report's own dateline is not the date of the act: "新华社北京7月27日电（记者…）…近日印发".
-_DATELINE = re.compile(r"^.*?[0-9一二三四五六七八九十]{1,3}日(?:电|讯)\s*(?:[（(][^）)]*[）)])?")
+_DATELINE = re.compile(rf"^.*?{DATELINE}\s*(?:[（(][^）)]*[）)])?")
 
 
 def issuers(text: str) -> list[str]:

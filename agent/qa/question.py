@@ -438,13 +438,11 @@ def asks_when(question: Question) -> bool:
     return _WHEN_Q.search(simplified(question)) is not None
 
 
-# A news dateline (“红网时刻新闻7月28日讯”, “新华社北京8月1日电”) dates the report, not
-# what it reports: it never answers “when”.
-_DATELINE = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:讯|电)")
-
-
 def has_date(text: str) -> bool:
-    return _DATE_WORD.search(_DATELINE.sub("", search_form(text))) is not None
+    """A date in ``text`` other than a news dateline, which never answers “when”."""
+    from agent.text.dates import without_dateline
+
+    return _DATE_WORD.search(without_dateline(search_form(text))) is not None
 
 
 _NON_ANSWER = re.compile("|".join(map(re.escape, lexicon.words("questions", "words.non_answers"))))

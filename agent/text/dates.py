@@ -11,6 +11,17 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
+# A news dateline (“红网时刻新闻7月28日讯”, “新华社北京8月1日电”) dates the report, not
+# what it reports ("…7月28日讯 近日，…推进会在石家庄召开": the meeting has no date).
+DATELINE = r"[0-9一二三四五六七八九十]{1,3}\s*月\s*[0-9一二三四五六七八九十]{1,3}\s*日\s*(?:讯|电)"
+_DATELINE_RE = re.compile(DATELINE)
+
+
+def without_dateline(text: str) -> str:
+    """``text`` with any news dateline taken out."""
+    return _DATELINE_RE.sub("", text)
+
+
 _WITH_YEAR = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _YEARLESS = re.compile(r"--(\d{1,2})(?:-(\d{1,2}))?")
 

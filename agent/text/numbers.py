@@ -105,6 +105,8 @@ _DEADLINE_POST_ALT = "|".join(lexicon.words("numbers", "deadline_suffixes"))
 _CHANGE_FROM_ALT = "|".join(lexicon.words("numbers", "change_from"))
 _CHANGE_VERB_ALT = "|".join(lexicon.words("numbers", "change_verbs"))
 
+# A unit must end the amount: 联合体 after 三 is not 三联, 人才 after 8 is not 8人
+# ("8·8人才交流会").
 _QTY_RE = re.compile(
     rf"""
     (?:(?P<pre>{_PRE_ALT})(?:{"|".join(_FILLERS)})?\s*)?
@@ -117,7 +119,7 @@ _QTY_RE = re.compile(
     )
     (?P<post>{_POST_ALT})?
     (?P<m3>[万亿]*)
-    (?P<unit>(?:{_UNIT_ALT})(?!一体))?
+    (?P<unit>(?:{_UNIT_ALT})(?!一体)(?!(?<=人)才))?
     (?P<post2>{_UNIT_QUAL_ALT})?
     """,
     re.VERBOSE,
