@@ -11,7 +11,7 @@ from agent.core.config import Settings
 from agent.core.errors import InputError
 from agent.index.store import Store
 from agent.ingest.cleaning import doc_id_for, extracted_document, load_document
-from agent.ingest.documents import Document
+from agent.ingest.documents import Chunk, Document
 from agent.ingest.sources import SUFFIXES, extract, is_url
 
 #: What ``agent ingest`` takes: a file, a folder, or an http(s) URL (a string).
@@ -93,6 +93,23 @@ def chunk_params(settings: Settings) -> str:
             f"emb={settings.embedding}")
 
 
+#: Documents written together (one embedding batch, one Chroma call, one catalog
+#: transaction): ingest of short reports is dominated by the per-call cost otherwise.
+WRITE_BATCH_DOCS = 64
+WRITE_BATCH_CHUNKS = 256
+
+
+@dataclass
+class _Pending:
+    """Documents chunked and waiting to be embedded and written together."""
+
+    items: list[tuple[Source, Document, list[Chunk], bool]] = field(default_factory=list)
+
+    @property
+    def chunks(self) -> int:
+        return sum(len(chunks) for _, _, chunks, _ in self.items)
+
+
 def ingest(
     store: Store,
     paths: Iterable[Source],
@@ -102,10 +119,9 @@ def ingest(
     on_file: Callable[[FileResult], None] | None = None,
 ) -> IngestReport:
     """Bring files, folders and URLs up to date in the store. A URL already stored is not
-    fetched again unless ``refetch``."""
+    fetched again unless ``refetch``. Results come in file order; new and changed
+    documents are written in batches, so an interrupted run keeps every batch written."""
     from agent.core.tokens import count_tokens
-    from agent.index.embeddings import embed_texts
-    from agent.index.lexical import tokenize
     from agent.ingest.chunking import chunk_document
 
     settings = store.settings
@@ -113,59 +129,77 @@ def ingest(
     params = chunk_params(settings)
     report = IngestReport()
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    pending = _Pending()
+
+    def emit(result: FileResult) -> None:
+        report.results.append(result)
+        if on_file:
+            on_file(result)
+
+    def flush() -> None:
+        if pending.items:
+            _write(store, pending.items, params)
+            for path, doc, chunks, existed in pending.items:
+                emit(FileResult(str(path), "updated" if existed else "added", doc.doc_id,
+                                len(chunks), doc.title))
+            pending.items.clear()
+
     with store.writing():
         for path in files:
             interrupt.check()
             if isinstance(path, str) and not refetch and (
                     stored := store.document(doc_id_for(path))) is not None:
-                result = FileResult(path, "unchanged", stored.doc_id, stored.n_chunks,
-                                    stored.title)
-                report.results.append(result)
-                if on_file:
-                    on_file(result)
+                flush()
+                emit(FileResult(path, "unchanged", stored.doc_id, stored.n_chunks, stored.title))
                 continue
             try:
                 doc = load_source(path, max_bytes)
             except InputError as exc:
-                result = FileResult(str(path), "failed", error=str(exc))
-            else:
-                existing = store.document(doc.doc_id)
-                if (
-                    existing
-                    and existing.content_hash == doc.content_hash
-                    and existing.chunk_params == params
-                ):
-                    result = FileResult(
-                        str(path), "unchanged", doc.doc_id, existing.n_chunks, existing.title
-                    )
-                else:
-                    chunks = chunk_document(
-                        doc,
-                        max_tokens=settings.chunk_tokens,
-                        overlap_tokens=settings.chunk_overlap_tokens,
-                        count=count_tokens,
-                    )
-                    vectors = embed_texts([c.search_text for c in chunks])
-                    words = [tokenize(c.search_text) for c in chunks]
-                    store.replace_document(doc, chunks, vectors, words, params)
-                    result = FileResult(
-                        str(path),
-                        "updated" if existing else "added",
-                        doc.doc_id,
-                        len(chunks),
-                        doc.title,
-                    )
-            report.results.append(result)
-            if on_file:
-                on_file(result)
+                flush()
+                emit(FileResult(str(path), "failed", error=str(exc)))
+                continue
+            existing = store.document(doc.doc_id)
+            if (
+                existing
+                and existing.content_hash == doc.content_hash
+                and existing.chunk_params == params
+            ):
+                flush()
+                emit(FileResult(str(path), "unchanged", doc.doc_id, existing.n_chunks,
+                                existing.title))
+                continue
+            chunks = chunk_document(
+                doc,
+                max_tokens=settings.chunk_tokens,
+                overlap_tokens=settings.chunk_overlap_tokens,
+                count=count_tokens,
+            )
+            pending.items.append((path, doc, chunks, existing is not None))
+            if len(pending.items) >= WRITE_BATCH_DOCS or pending.chunks >= WRITE_BATCH_CHUNKS:
+                flush()
+        flush()
         if prune:
             gone = [d for d in store.documents()
                     if not is_url(d.path) and not Path(d.path).exists()]
             store.remove_documents([d.doc_id for d in gone])
             for d in gone:
-                result = FileResult(d.path, "removed", d.doc_id, d.n_chunks, d.title)
-                report.results.append(result)
-                if on_file:
-                    on_file(result)
+                emit(FileResult(d.path, "removed", d.doc_id, d.n_chunks, d.title))
         store.lexical()  # rebuild the BM25 index now rather than on the first query
     return report
+
+
+def _write(store: Store, items: list[tuple[Source, Document, list[Chunk], bool]],
+           params: str) -> None:
+    """Embed the chunks of ``items`` in one batch and write them in one go."""
+    from agent.index.embeddings import embed_texts
+    from agent.index.lexical import tokenize
+    from agent.index.store import DocumentRows
+
+    texts = [c.search_text for _, _, chunks, _ in items for c in chunks]
+    vectors = embed_texts(texts)
+    batch, at = [], 0
+    for _, doc, chunks, _ in items:
+        batch.append(DocumentRows(doc, chunks, vectors[at : at + len(chunks)],
+                                  [tokenize(c.search_text) for c in chunks]))
+        at += len(chunks)
+    store.replace_documents(batch, params)
