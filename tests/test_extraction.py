@@ -244,16 +244,21 @@ def test_prompt_injection_line_is_fenced() -> None:
     assert "数据" in messages[0]["content"]
 
 
+def _targets(text: str) -> list[Any]:
+    """The targets code finds in ``text``, as extract_document keeps them."""
+    doc = document_from_text(text, path="t.txt", doc_id="t")
+    spans = X.split_sentences(doc.text)
+    scopes = X.deadline_scopes(doc, spans)
+    targets = [t for s, e in spans for t in X.targets_in_sentence(doc, s, e, scopes.get((s, e)))]
+    return X.drop_headline_repeats(targets)
+
+
 def test_goals_inherit_the_list_head_and_resolve_this_year() -> None:
     text = ("2023-07-20 10:00，正文：省人社厅印发就业促进方案。\n到2025年，全省新增技能人才50万人；"
             "建成高技能人才培训基地20个；培育技能大师工作室100个。今年计划培训农民工10万人次。"
             "今年以来，全省已培训技能人才3万人次。城镇新增就业678万人。\n"
             "到2030年，全面建成技能型社会；\n新建实训基地5个。")
-    doc = document_from_text(text, path="plan.txt", doc_id="p")
-    spans = X.split_sentences(doc.text)
-    scopes = X.deadline_scopes(doc, spans)
-    got = [(t.amount_text, t.metric, t.deadline_year, t.status)
-           for s, e in spans for t in X.targets_in_sentence(doc, s, e, scopes.get((s, e)))]
+    got = [(t.amount_text, t.metric, t.deadline_year, t.status) for t in _targets(text)]
     assert got == [
         ("50万人", "技能人才", 2025, "goal"),
         ("20个", "高技能人才培训基地", 2025, "goal"),
@@ -279,12 +284,6 @@ def test_evidence_carries_the_cleaned_text_a_reader_sees(tmp_path: Path) -> None
     assert ev.text is not None and "(yè)" not in ev.text and "職業教育集團" in ev.text
 
 
-def _targets(text: str) -> list[tuple[str, str]]:
-    doc = document_from_text(text, path="t.txt", doc_id="t")
-    spans = X.split_sentences(doc.text)
-    scopes = X.deadline_scopes(doc, spans)
-    targets = [t for s, e in spans for t in X.targets_in_sentence(doc, s, e, scopes.get((s, e)))]
-    return [(t.amount_text, t.status) for t in X.drop_headline_repeats(targets)]
 
 
 def test_comparison_bases_differences_and_issuer_counts_are_not_figures() -> None:
@@ -293,7 +292,7 @@ def test_comparison_bases_differences_and_issuer_counts_are_not_figures() -> Non
             "全省技工院校在校生比上年增长12%。"
             "市人社局等9部门联合印发《关于加强技能人才培养的通知》。"
             "2023浙皖四省8·8人才交流会在衢州启动。")
-    got = _targets(text)
+    got = [(t.amount_text, t.status) for t in _targets(text)]
     # the headline's 52项 is the text's; 40项 is a base, 12项 a difference, 12% a rate
     assert got == [("52项", "reported"), ("12%", "reported")]
 
@@ -340,9 +339,7 @@ def test_metric_is_the_thing_counted() -> None:
             "最终来自493所高校的1431名选手脱颖而出。"
             "国家级技能大师工作室40个。当地相关专业点由39个增长至92个。"
             "全省技工院校在校生比上年增加1.2万人。")
-    doc = document_from_text(text, path="m.txt", doc_id="m")
-    got = {t.amount_text: t.metric for s, e in X.split_sentences(doc.text)
-           for t in X.targets_in_sentence(doc, s, e)}
+    got = {t.amount_text: t.metric for t in _targets(text)}
     assert got == {"67所": "职业院校", "493所": "高校", "1431名": "选手",
                    "40个": "国家级技能大师工作室", "92个": "相关专业点",
                    "1.2万人": "技工院校在校生"}

@@ -13,8 +13,16 @@ import pytest
 
 from agent.core.files import TMP_SUFFIX
 from agent.extract.schemas import Alliance, Event, Evidence
-from agent.report import ReportData, parse_ref, render_html, render_markdown, write_report
+from agent.report import (
+    OverviewSentence,
+    ReportData,
+    parse_ref,
+    render_html,
+    render_markdown,
+    write_report,
+)
 from agent.report.model import document_items, item_name, item_year
+from agent.text import dates
 from agent.text.dates import parse_iso as parse_date
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +106,8 @@ def test_markdown_tables_have_one_row_per_item(data: ReportData) -> None:
     assert len(events) == 1 and len(events[0]) == len(data.merged.events)
     assert len(alliances) == 1 and len(alliances[0]) == len(data.merged.alliances)
     assert sum(len(rows) for _h3, rows in targets) == len(data.merged.targets)
-    labels = [row_label(row) for _h2, _h3, rows in tables for row in rows]
+    labels = [row_label(row) for h2, _h3, rows in tables for row in rows
+              if not h2.startswith("What happened")]  # a digest linking to the rows
     expected = [label for label, _kind, _item in data.labelled_items()]
     assert sorted(labels) == sorted(expected)
     # every row has exactly as many cells as its header
@@ -448,3 +457,92 @@ def test_reported_figures_are_collapsed_and_grouped_by_report(data: ReportData) 
     markdown = render_markdown(data)
     section = markdown.split("### Reported figures")[1]
     assert section.count("\n#### ") == len(docs)
+
+
+# ---------------------------------------------------------------------- what happened
+
+
+def test_what_happened_is_built_from_the_items(data: ReportData) -> None:
+    from agent.report.digest import foundings, goals_by_deadline, issued_documents
+
+    founded = {f.label: f for f in foundings(data)}
+    # founding date and place come from the founding event ("…联盟成立大会在绍兴中专召开")
+    assert founded["A8"].date == "2023-11-10" and founded["A8"].place == "绍兴中专"
+    assert founded["A5"].place == "冀南技師學院"
+    assert issued_documents(data) == []  # no 发布文件 event in the fixture
+    groups = goals_by_deadline(data)
+    assert [year for year, _ in groups] == [2025, None]
+    assert {label for label, _ in groups[0][1]} == {"T4", "T5", "T6", "T7"}
+    markdown = render_markdown(data)
+    section = markdown.split("## What happened", 1)[1].split("\n## ", 1)[0]
+    assert "绍兴中专" in section and "2023年11月10日" in section and "到2025年" in section
+    assert not re.search(r"--\d|\d{4}-\d", section)  # dates as written
+    page = render_html(data)
+    assert '<section id="happened">' in page and 'href="#happened"' in page
+
+
+def test_document_digest_and_template_summary_only_say_what_the_items_say(
+    data: ReportData,
+) -> None:
+    from agent.report.digest import document_digest, template_overview
+    from agent.text.numbers import unsupported_numbers
+
+    item_texts = [f"{getattr(it, 'name', '')} {getattr(it, 'metric', '')} "
+                  f"{getattr(it, 'amount_text', '')} {getattr(it, 'location', '') or ''} "
+                  f"{dates.as_written(getattr(it, 'date', None) or getattr(it, 'founded', None))}"
+                  f" {getattr(it, 'deadline_year', '') or ''}"
+                  for _label, _kind, it in data.labelled_items()]
+    # besides the items' own numbers, only counts of items may appear ("目标5项")
+    counts = {len(data.merged.events), len(data.merged.alliances), len(data.merged.targets)}
+    counts |= {sum(t.status == "goal" for t in data.merged.targets)}
+    for doc in data.documents:
+        goals = sum(t.status == "goal" for t in doc.targets)
+        counts |= {len(doc.events), len(doc.alliances), goals, len(doc.targets) - goals}
+
+    def grounded(text: str) -> bool:
+        extra = unsupported_numbers(text, item_texts)
+        return all(int(re.match(r"\d+", n).group()) in counts for n in extra)  # type: ignore[union-attr]
+
+    sentences = template_overview(data)
+    assert sentences and all(refs for _text, refs in sentences)
+    for text, refs in sentences:
+        assert all(data.resolve_ref(r) is not None for r in refs)
+        assert grounded(text), text
+    for doc in data.documents:
+        digest = document_digest(doc)
+        assert digest.startswith("处理失败") if doc.error else digest.endswith("。")
+        assert grounded(digest), digest
+
+
+def test_template_summary_stands_in_when_the_model_wrote_none(data: ReportData) -> None:
+    from agent.report.digest import template_overview
+
+    data.overview = []
+    data.overview = [OverviewSentence(text=t, refs=r) for t, r in template_overview(data)]
+    data.overview_source = "template"
+    markdown = render_markdown(data)
+    assert "No overview was written" not in markdown
+    assert "Built from the extracted items" in markdown
+    assert "按抽取条目自动生成" in render_html(data)
+
+
+def test_summary_sentences_naming_what_their_items_do_not_are_dropped() -> None:
+    from agent.report.overview import VerifiedOverview, ungrounded_names
+
+    lines = {"E1": "2023年哈爾濱市職業教育活動周啟動儀式（啟動儀式，2023）",
+             "A1": "市域職業教育協同創新發展聯盟（联盟）",
+             "A2": "對俄經貿產教融合共同體（共同体；牵头：哈職院）"}
+    assert ungrounded_names("哈尔滨市职业教育活动周启动仪式于2023年举行，哈职院牵头。",
+                            [lines["E1"], lines["A1"]]) == ["哈职院"]
+    draft = VerifiedOverview.model_validate(
+        {"sentences": [
+            {"text": "哈尔滨市职业教育活动周启动仪式于2023年举行，哈职院牵头。",
+             "refs": ["E1", "A1"]},
+            {"text": "对俄经贸产教融合共同体由哈职院牵头。", "refs": ["A2"]},
+            {"text": "对俄经贸产教融合共同体由哈职院牵头成立。", "refs": ["A2"]},
+        ]},
+        context={"items": lines},
+    )
+    # the first names a lead its items do not give; the third restates the second
+    assert [s.text for s in draft.sentences] == ["对俄经贸产教融合共同体由哈职院牵头。"]
+    assert draft.dropped == 2

@@ -553,7 +553,7 @@ def finalise_alliance(doc: Document, window: Window, m: AllianceMention) -> Alli
 
 def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | None:
     from agent.text.dates import without_dateline
-    from agent.text.numbers import parse_date
+    from agent.text.numbers import parse_dated
 
     found = locate_quote(doc, m.evidence, within=(window.start, window.end))
     name = clean_event_name(m.name)
@@ -561,15 +561,16 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
         return None
     clean_start = doc.cleaned_index(found.start)
     evidence = _sentence_evidence(doc, window, clean_start, clean_start + 1)
-    date = parse_date(m.date, default_year=doc.published_year) if m.date else None
+    date, inferred = parse_dated(m.date, doc.published_year) if m.date else (None, False)
     if date is None:
-        date = parse_date(without_dateline(evidence.quote), default_year=doc.published_year)
+        date, inferred = parse_dated(without_dateline(evidence.quote), doc.published_year)
     stated = _stated_fields(doc, clean_start)
     return Event(
         name=name,
         event_type=m.event_type.strip() or "其他",
         date=date,
         date_text=m.date,
+        date_inferred=inferred,
         location=m.location or stated.location,
         organizers=_names(m.organizers) or stated.organizers,
         hosts=_names(m.hosts) or stated.hosts,
@@ -898,7 +899,7 @@ def fields_across_sentences(doc: Document, events: list[Event], alliances: list[
 
     for ev in ordered:
         if ev.date is None and (host := event_before(ev)) is not None:
-            ev.date = host.date
+            ev.date, ev.date_inferred = host.date, host.date_inferred
             ev.location = ev.location or host.location
     for a in alliances:
         if a.kind == "协议" and not a.members:

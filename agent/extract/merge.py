@@ -261,7 +261,11 @@ def _merge_events(items: Sequence[Event]) -> Event:
     return Event(
         name=primary.name,
         event_type=event_type,
-        date=merge_partial([primary.date, *(it.date for it in items)]),
+        date=(date := merge_partial([primary.date, *(it.date for it in items)])),
+        # the year is inferred unless an item with a year from its text agrees
+        date_inferred=bool(date) and not any(
+            it.date and not it.date_inferred and it.date[:4] == (date or "")[:4]
+            for it in items),
         date_text=_longest(it.date_text for it in items),
         location=_longest(it.location for it in items),
         organizers=_union_names(it.organizers for it in items),

@@ -15,7 +15,7 @@ from agent.extract.schemas import Event
 from agent.ingest.chunking import split_sentences
 from agent.ingest.documents import Document
 from agent.text.dates import DATELINE
-from agent.text.numbers import parse_date
+from agent.text.numbers import parse_dated
 
 EVENT_TYPE = "发布文件"
 
@@ -55,11 +55,13 @@ def policy_events(doc: Document, ranges: list[tuple[int, int]] | None = None) ->
                 continue
             title_span = m.span("quoted") if m.group("quoted") else m.span("bare")
             title = sentence[title_span[0] : title_span[1]]
-            date_text = _DATELINE.sub("", sentence[: m.start("verb")])
+            date, inferred = parse_dated(_DATELINE.sub("", sentence[: m.start("verb")]),
+                                         doc.published_year)
             out.append(Event(
                 name=f"{'、'.join(names)}{sentence[m.start('verb'):m.end('verb')]}《{title}》",
                 event_type=EVENT_TYPE,
-                date=parse_date(date_text, default_year=doc.published_year),
+                date=date,
+                date_inferred=inferred,
                 organizers=names,
                 document=title,
                 evidence=[range_evidence(doc, s, e)],

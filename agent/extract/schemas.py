@@ -69,6 +69,8 @@ class Event(BaseModel):
         default=None, description="ISO date or partial: 2023-06-12, 2023-06, --06-12"
     )
     date_text: str | None = None
+    date_inferred: bool = Field(
+        default=False, description="the year is the report's publication year; the text has none")
     location: str | None = None
     organizers: list[str] = Field(default_factory=list)
     hosts: list[str] = Field(default_factory=list)

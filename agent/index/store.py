@@ -307,18 +307,25 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
         return int(row[0]) if row else 0
 
+    _DOCUMENT_COLUMNS = """d.doc_id, d.path, d.title, d.published, d.script, d.content_hash,
+        d.encoding, d.chunk_params, d.mojibake, d.ingested_at,
+        (SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id), d.source"""
+
     @_guarded
     def documents(self) -> list[StoredDocument]:
         rows = self.db.execute(
-            """SELECT d.doc_id, d.path, d.title, d.published, d.script, d.content_hash,
-                      d.encoding, d.chunk_params, d.mojibake, d.ingested_at,
-                      (SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id), d.source
-               FROM documents d ORDER BY d.path"""
+            f"SELECT {self._DOCUMENT_COLUMNS} FROM documents d ORDER BY d.path"
         ).fetchall()
         return [self._doc_row(r) for r in rows]
 
+    @_guarded
     def document(self, doc_id: str) -> StoredDocument | None:
-        return next((d for d in self.documents() if d.doc_id == doc_id), None)
+        """One document by id (an index lookup: ingest asks once per file, so reading every
+        row here made ingest quadratic — 47.8 chunks/s at 1k reports, 6.7 at 12k)."""
+        row = self.db.execute(
+            f"SELECT {self._DOCUMENT_COLUMNS} FROM documents d WHERE d.doc_id = ?", (doc_id,)
+        ).fetchone()
+        return self._doc_row(row) if row is not None else None
 
     @staticmethod
     def _doc_row(r: Sequence[Any]) -> StoredDocument:

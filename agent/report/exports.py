@@ -40,7 +40,7 @@ Files = Callable[[Sequence[str]], str]
 
 def _event(files: Files, label: str, e: Event) -> list[Cell]:
     return [label, e.name, e.event_type, e.date, e.date_text, e.location, _join(e.organizers),
-            _join(e.hosts), e.document, files(e.doc_ids), _join(e.aliases)]
+            _join(e.hosts), e.document, files(e.doc_ids), _join(e.aliases), e.date_inferred]
 
 
 def _alliance(files: Files, label: str, a: Alliance) -> list[Cell]:
@@ -55,7 +55,7 @@ def _target(files: Files, label: str, t: Target) -> list[Cell]:
 
 SHEETS: dict[str, list[str]] = {
     "events": ["id", "name", "event_type", "date", "date_text", "location", "organizers",
-               "hosts", "document", "files", "aliases"],
+               "hosts", "document", "files", "aliases", "date_inferred"],
     "alliances": ["id", "name", "kind", "lead", "members", "founded", "files", "aliases"],
     "targets": ["id", "description", "metric", "value", "unit", "qualifier", "amount_text",
                 "deadline_year", "baseline", "status", "files"],

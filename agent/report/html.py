@@ -36,6 +36,7 @@ from agent.report.model import (
     ItemKind,
     ReportData,
     document_items,
+    event_date,
     event_sort_key,
     evidence_ok,
     format_usage,
@@ -277,7 +278,46 @@ def _summary(data: ReportData) -> str:
                     refs.append(_link(item_anchor(label), esc(label), f"ref {kind}"))
             items.append(f"<li>{esc(sentence.text)} {''.join(refs)}</li>")
         body = f'<ul class="overview">{"".join(items)}</ul>'
+        if data.overview_source == "template":
+            body += ('<p class="muted">按抽取条目自动生成（模型概要不可用）。Built from the '
+                     "extracted items (the model's summary was not available).</p>")
     return f'<section id="summary"><h2>概要 Executive summary</h2>{counts}{body}</section>'
+
+
+def _what_happened(data: ReportData) -> str:
+    """Alliances founded, policy documents issued, goals by deadline: from the items."""
+    from agent.report.digest import amount, deadline_heading, what_happened
+
+    digest = what_happened(data)
+    if digest is None:
+        return ""
+    founded, issued, goals = digest.founded, digest.issued, digest.goals
+
+    def ref(label: str) -> str:
+        return _link(item_anchor(label), esc(label), "ref")
+
+    parts = ['<section id="happened"><h2>要点 What happened</h2>']
+    if founded:
+        rows = [f"<tr><td>{ref(f.label)}</td><td>{_cell(f.alliance.name)}</td>"
+                f"<td>{_cell(f.alliance.lead)}</td><td>{_cell(dates.as_written(f.date))}</td>"
+                f"<td>{_cell(f.place)}</td></tr>" for f in founded]
+        parts += ["<h3>成立的联盟、共同体与协议</h3>",
+                  _table(["#", "名称", "牵头", "日期", "地点"], rows, "happened")]
+    if issued:
+        rows = [f"<tr><td>{ref(x.label)}</td><td>{_cell(join_names(x.issuers, 4))}</td>"
+                f"<td>{_cell(x.title)}</td><td>{_cell(dates.as_written(x.date))}</td></tr>"
+                for x in issued]
+        parts += ["<h3>发布的政策文件</h3>",
+                  _table(["#", "发文单位", "文件", "日期"], rows, "happened")]
+    if goals:
+        items = []
+        for year, group in goals:
+            shown = "；".join(f"{ref(label)} {esc(t.metric)} {esc(amount(t))}"
+                             for label, t in group)
+            items.append(f"<li><strong>{esc(deadline_heading(year))}</strong>：{shown}</li>")
+        parts += ["<h3>目标（按期限）</h3>", f'<ul class="goals">{"".join(items)}</ul>']
+    parts.append("</section>")
+    return "".join(parts)
 
 
 def _filters(data: ReportData) -> str:
@@ -514,7 +554,7 @@ def _events(data: ReportData) -> str:
     shown = [used for _, used in optional]
     rows = []
     for index, event in order:
-        date = esc(dates.as_written(event.date) or "")
+        date = esc(event_date(event))
         if event.date_text and event.date_text != dates.as_written(event.date):
             date = (
                 f'{date} <span class="muted">{esc(event.date_text)}</span>'
@@ -612,7 +652,7 @@ def _targets(data: ReportData) -> str:
 def _details_line(kind: ItemKind, item: Item) -> str:
     bits: list[str] = []
     if isinstance(item, Event):
-        bits = [item.event_type, dates.as_written(item.date) or item.date_text or "",
+        bits = [item.event_type, event_date(item) or item.date_text or "",
                 item.location or ""]
     elif isinstance(item, Alliance):
         bits = [item.kind, f"牵头 {item.lead}" if item.lead else "",
@@ -765,6 +805,7 @@ def _run_details(data: ReportData) -> str:
 def _toc(data: ReportData) -> str:
     links = [
         ("summary", "概要"),
+        ("happened", "要点"),
         ("timeline", "时间线"),
         ("events", "事件"),
         ("alliances", "联盟"),
@@ -853,7 +894,7 @@ svg a:hover .tl-label{text-decoration:underline}
 margin:0 2px 0 10px}
 .dot-key{background:var(--event);border-radius:50%}
 .diamond-key{background:var(--target);transform:rotate(45deg)}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:12px;
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(540px,100%),1fr));gap:12px;
 align-items:start}
 .card{border:1px solid var(--line);border-left:4px solid var(--line);border-radius:6px;
 padding:8px 12px;
@@ -882,6 +923,7 @@ margin:6px 0}
 border:1px solid var(--line);
 border-radius:6px;padding:10px 14px;font-size:.92em;max-height:560px;overflow:auto}
 details.reported summary h3{display:inline}.failed li{margin:6px 0}.failed .reason{color:#b91c1c}
+@media (max-width:600px){body{padding:12px 10px 40px}td.src{min-width:0}}
 @media print{.toc,.filters{display:none!important}details{display:block}}
 """
 
@@ -939,6 +981,7 @@ def _render_html(data: ReportData) -> str:
             _toc(data),
             _filters(data),
             _summary(data),
+            _what_happened(data),
             _timeline(data),
             _events(data),
             _alliances(data),

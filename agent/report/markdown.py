@@ -20,6 +20,7 @@ from agent.extract.schemas import DocumentExtraction, Evidence, Target
 from agent.report.model import (
     Item,
     ReportData,
+    event_date,
     event_sort_key,
     format_usage,
     format_value,
@@ -168,7 +169,43 @@ def _summary(data: ReportData) -> list[str]:
             if resolved is not None:
                 links += f"[\\[{resolved[0]}\\]](#{item_anchor(resolved[0])})"
         lines.append(f"- {md_text(sentence.text)} {links}".rstrip())
+    if data.overview_source == "template":
+        lines += ["", "_Built from the extracted items (the model's summary was not available)._"]
     return [*lines, ""]
+
+
+def _what_happened(data: ReportData) -> list[str]:
+    """Alliances founded, policy documents issued, goals by deadline: from the items."""
+    from agent.report.digest import amount, deadline_heading, what_happened
+
+    digest = what_happened(data)
+    if digest is None:
+        return []
+    founded, issued, goals = digest.founded, digest.issued, digest.goals
+    lines = ["## What happened · 要点", ""]
+    if founded:
+        lines += ["**成立的联盟、共同体与协议**", ""]
+        lines += _table(
+            ["#", "名称", "牵头", "日期", "地点"],
+            [[f"[{f.label}](#{item_anchor(f.label)})", md_cell(f.alliance.name),
+              md_cell(f.alliance.lead), md_cell(dates.as_written(f.date)), md_cell(f.place)]
+             for f in founded])
+        lines.append("")
+    if issued:
+        lines += ["**发布的政策文件**", ""]
+        lines += _table(
+            ["#", "发文单位", "文件", "日期"],
+            [[f"[{x.label}](#{item_anchor(x.label)})", md_cell(join_names(x.issuers, 4)),
+              md_cell(x.title), md_cell(dates.as_written(x.date))] for x in issued])
+        lines.append("")
+    if goals:
+        lines += ["**目标（按期限）**", ""]
+        for year, group in goals:
+            shown = "；".join(f"[{label}](#{item_anchor(label)}) {md_text(t.metric)} "
+                             f"{md_text(amount(t))}" for label, t in group)
+            lines.append(f"- {deadline_heading(year)}：{shown}")
+        lines.append("")
+    return lines
 
 
 def _events_table(data: ReportData) -> list[str]:
@@ -178,8 +215,8 @@ def _events_table(data: ReportData) -> list[str]:
     order = sorted(enumerate(data.merged.events), key=lambda pair: event_sort_key(pair[1]))
     rows = []
     for index, event in order:
-        date = dates.as_written(event.date) or ""
-        if event.date_text and event.date_text != date:
+        date = event_date(event)
+        if event.date_text and event.date_text != dates.as_written(event.date):
             date = f"{date} ({event.date_text})" if date else event.date_text
         rows.append(
             [
@@ -296,7 +333,7 @@ def _doc_items(doc: DocumentExtraction) -> list[str]:
         return "; ".join(shown)
 
     items: list[tuple[str, Item, str]] = []
-    items += [("Event", ev, f"{dates.as_written(ev.date) or ev.date_text or '—'}")
+    items += [("Event", ev, f"{event_date(ev) or ev.date_text or '—'}")
               for ev in doc.events]
     items += [("Alliance", al, al.kind) for al in doc.alliances]
     items += [("Target", tg, f"{tg.amount_text}") for tg in doc.targets]
@@ -368,6 +405,7 @@ def render_markdown(data: ReportData) -> str:
 def _render_markdown(data: ReportData) -> str:
     lines = [f"# {md_text(data.title)}", "", _run_line(data), ""]
     lines += _summary(data)
+    lines += _what_happened(data)
     lines += _events_table(data)
     lines += _alliances_table(data)
     lines += _targets_tables(data)

@@ -94,6 +94,8 @@ class ReportData(BaseModel):
     documents: list[DocumentExtraction] = Field(default_factory=list)
     merged: MergedItems = Field(default_factory=MergedItems)
     overview: list[OverviewSentence] = Field(default_factory=list)
+    overview_source: Literal["model", "template"] = Field(
+        default="model", description="template: built from the items when the model's failed")
     doc_summaries: dict[str, str] = Field(default_factory=dict)
     originals: dict[str, str] = Field(
         default_factory=dict, description="doc_id -> original text; not in JSON by default"
@@ -221,6 +223,16 @@ def item_doc_ids(item: Item) -> list[str]:
 def event_sort_key(event: Event) -> tuple[int, int, int, int]:
     """Dated events first (by date), then month/day-only dates, then undated."""
     return dates.sort_key(event.date)
+
+
+INFERRED_YEAR = "（年份据发布日期）"
+
+
+def event_date(event: Event) -> str:
+    """An event's date as written (2023年6月12日), marked when its year was inferred from
+    the report's publication date; "" when it has none."""
+    shown = dates.as_written(event.date) or ""
+    return shown + INFERRED_YEAR if shown and event.date_inferred else shown
 
 
 def item_year(item: Item) -> int | None:

@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from agent import lexicon
 from agent.extract.schemas import MergedItems
 from agent.llm.base import ChatModel
 
 MAX_ITEMS_PER_KIND = 12
+REPEAT_SIMILARITY = 0.6
+"""Bigram Jaccard above which a sentence repeats an earlier one (small models restate)."""
+
+# An organisation or place the sentence names: CJK characters up to a name ending.
+_NAME = re.compile(
+    rf"[\u4e00-\u9fff]{{2,16}}?(?:{lexicon.alternation('extraction', 'organisations.suffixes')})"
+)
+
+
+def ungrounded_names(text: str, lines: list[str]) -> list[str]:
+    """Names in ``text`` (organisations, places) that none of ``lines`` writes: a name
+    counts as written when its last three or more characters are ("召开成立大会" is said by
+    "…成立大会"; "哈职院" in a sentence about an item that names no 哈职院 is not)."""
+    from agent.ingest.cleaning import search_form
+
+    said = search_form(" ".join(lines))
+    out = []
+    for m in _NAME.finditer(search_form(text)):
+        name = m.group(0)
+        if not any(name[i:] in said for i in range(len(name) - 2)):
+            out.append(name)
+    return out
 
 
 class SentenceDraft(BaseModel):
@@ -40,6 +65,7 @@ class VerifiedOverview(OverviewDraft):
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> VerifiedOverview:
         from agent.text.numbers import unsupported_numbers
+        from agent.text.similarity import bigram_jaccard
 
         lines: dict[str, str] | None = (info.context or {}).get("items")
         if lines is None:
@@ -47,9 +73,11 @@ class VerifiedOverview(OverviewDraft):
         kept: list[SentenceDraft] = []
         for s in self.sentences:
             refs = [r.strip().upper() for r in s.refs if r.strip().upper() in lines]
-            if any(k.text == s.text for k in kept):  # small models repeat themselves
-                continue
-            if refs and not unsupported_numbers(s.text, [lines[r] for r in refs]):
+            if any(bigram_jaccard(k.text, s.text) > REPEAT_SIMILARITY for k in kept):
+                continue  # small models restate themselves
+            cited = [lines[r] for r in refs]
+            if refs and not unsupported_numbers(s.text, cited) and not ungrounded_names(
+                    s.text, cited):
                 kept.append(SentenceDraft(text=s.text, refs=refs))
         self.dropped += len(self.sentences) - len(kept)
         self.sentences = kept

@@ -427,6 +427,14 @@ def parse_date(text: str, *, default_year: int | None = None) -> str | None:
     return None
 
 
+def parse_dated(text: str, published_year: int | None) -> tuple[str | None, bool]:
+    """The first date in ``text`` with the publication year standing in for a missing one,
+    and whether it did (``6月12日`` in a 2023 report → ``("2023-06-12", True)``)."""
+    date = parse_date(text, default_year=published_year)
+    stated = parse_date(text)
+    return date, date is not None and date != stated
+
+
 def _key(v: float) -> float:
     return round(v, 6)
 
