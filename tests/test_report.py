@@ -546,3 +546,22 @@ def test_summary_sentences_naming_what_their_items_do_not_are_dropped() -> None:
     # the first names a lead its items do not give; the third restates the second
     assert [s.text for s in draft.sentences] == ["对俄经贸产教融合共同体由哈职院牵头。"]
     assert draft.dropped == 2
+
+
+def test_summary_sentence_joining_items_of_different_reports_is_dropped() -> None:
+    from agent.report.overview import VerifiedOverview
+
+    lines = {"E1": "纪念王某先生诞辰120周年纪念像落成仪式（仪式，2023-07-18）",
+             "A1": "“青少年技能实践基地”联盟（联盟）", "T1": "参加活动的青少年 近200名"}
+    draft = VerifiedOverview.model_validate(
+        {"sentences": [
+            {"text": "纪念像落成仪式于2023年7月18日举行，由“青少年技能实践基地”联盟牵头。",
+             "refs": ["E1", "A1"]},
+            {"text": "该活动吸引了近200名青少年。", "refs": ["T1"]},
+            {"text": "“青少年技能实践基地”联盟吸引了近200名青少年参加活动。", "refs": ["A1", "T1"]},
+        ]},
+        context={"items": lines, "documents": {"E1": {"d2"}, "A1": {"d0"}, "T1": {"d0"}}},
+    )
+    # 1 joins two reports; 2 refers back to the dropped 1; 3 stays within one report
+    assert [s.text for s in draft.sentences] == [
+        "“青少年技能实践基地”联盟吸引了近200名青少年参加活动。"]

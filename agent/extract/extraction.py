@@ -738,6 +738,9 @@ def is_topic_figure(clause_form: str) -> bool:
     return any(noun in clause_form for noun in FIGURE_NOUNS)
 
 
+_PROGRESS = re.compile(
+    rf"(?:{_alt('targets.progress_verbs')})了?[^，,。；;]{{0,8}}(?:目标|计划|任务)"
+)
 _COMPARISON = _alt("targets.comparison_words")
 _CHANGE_VERBS = lexicon.alternation("numbers", "change_verbs")
 # The base of a comparison ends the words before an amount: 比上年度的63项, 较去年同期的.
@@ -771,7 +774,7 @@ def targets_in_sentence(doc: Document, s: int, e: int,
     sentence = doc.text[s:e]
     deadline = parse_deadline_year(sentence) or inherited
     published = doc.published_year
-    cued = any(cue in doc.search_text[s:e] for cue in GOAL_CUES[2:])
+    cued = any(cue in _PROGRESS.sub("", doc.search_text[s:e]) for cue in GOAL_CUES[2:])
     if deadline is None and cued:
         deadline = relative_deadline(doc, s, e)
     goal = (deadline is not None and (published is None or deadline >= published)) or cued

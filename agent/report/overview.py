@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from pydantic import BaseModel, Field, ValidationInfo, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from agent import lexicon
-from agent.extract.schemas import MergedItems
+from agent.extract.schemas import Alliance, Event, MergedItems, Target
 from agent.llm.base import ChatModel
 
 MAX_ITEMS_PER_KIND = 12
+ANAPHORS = ("该", "此", "这", "其", "上述")
 REPEAT_SIMILARITY = 0.6
 """Bigram Jaccard above which a sentence repeats an earlier one (small models restate)."""
 
@@ -45,6 +47,17 @@ class OverviewDraft(BaseModel):
     sentences: list[SentenceDraft] = Field(default_factory=list, max_length=4)
 
 
+def item_documents(merged: MergedItems) -> dict[str, set[str]]:
+    """``{"E1": {doc ids}, …}``: the reports each labelled item comes from."""
+    out: dict[str, set[str]] = {}
+    kinds: list[tuple[str, Sequence[Event | Alliance | Target]]] = [
+        ("E", merged.events), ("A", merged.alliances), ("T", merged.targets)]
+    for prefix, items in kinds:
+        for i, item in enumerate(items[:MAX_ITEMS_PER_KIND]):
+            out[f"{prefix}{i + 1}"] = {*item.doc_ids, *(ev.doc_id for ev in item.evidence)}
+    return out
+
+
 def item_lines(merged: MergedItems) -> dict[str, str]:
     """``{"E1": "…", "A1": "…", "T1": "…"}``: the labels the report uses for merged items."""
     lines: dict[str, str] = {}
@@ -68,16 +81,24 @@ class VerifiedOverview(OverviewDraft):
         from agent.text.similarity import bigram_jaccard
 
         lines: dict[str, str] | None = (info.context or {}).get("items")
+        docs: dict[str, set[str]] = (info.context or {}).get("documents") or {}
         if lines is None:
             return self
         kept: list[SentenceDraft] = []
+        previous_kept = True
         for s in self.sentences:
             refs = [r.strip().upper() for r in s.refs if r.strip().upper() in lines]
-            if any(bigram_jaccard(k.text, s.text) > REPEAT_SIMILARITY for k in kept):
-                continue  # small models restate themselves
             cited = [lines[r] for r in refs]
-            if refs and not unsupported_numbers(s.text, cited) and not ungrounded_names(
-                    s.text, cited):
+            # items of different reports in one sentence: a relation the model made up
+            # ("纪念仪式…由青少年技能实践基地联盟牵头"); "该…" after a dropped sentence dangles
+            shared = set.intersection(*(docs[r] for r in refs)) if docs and refs else {""}
+            previous_kept = bool(
+                refs and shared
+                and not (s.text.startswith(ANAPHORS) and not previous_kept)
+                and not any(bigram_jaccard(k.text, s.text) > REPEAT_SIMILARITY for k in kept)
+                and not unsupported_numbers(s.text, cited)
+                and not ungrounded_names(s.text, cited))
+            if previous_kept:
                 kept.append(SentenceDraft(text=s.text, refs=refs))
         self.dropped += len(self.sentences) - len(kept)
         self.sentences = kept
@@ -101,7 +122,7 @@ def write_overview(llm: ChatModel, merged: MergedItems) -> list[tuple[str, list[
         prompt.render(items=items),
         prompt=prompt,
         max_tokens=500,
-        validation_context={"items": lines},
+        validation_context={"items": lines, "documents": item_documents(merged)},
     )
     kinds = {"E": "event", "A": "alliance", "T": "target"}
     return [(s.text, [f"{kinds[r[0]]}:{r[1:]}" for r in s.refs]) for s in draft.sentences]
