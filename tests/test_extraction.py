@@ -345,3 +345,10 @@ def test_metric_is_the_thing_counted() -> None:
     assert got == {"67所": "职业院校", "493所": "高校", "1431名": "选手",
                    "40个": "国家级技能大师工作室", "92个": "相关专业点",
                    "1.2万人": "技工院校在校生"}
+
+
+def test_a_goal_cue_governs_the_amounts_after_it() -> None:
+    text = ("2023-08-01 10:00，正文：14位大国工匠担任技能导师，接下来将定期为学生授课。"
+            "学院争取了40个在疆招生计划。今年计划培训技能人才1000人。")
+    assert [(t.amount_text, t.status, t.deadline_year) for t in _targets(text)] == [
+        ("14位", "reported", None), ("40个", "reported", None), ("1000人", "goal", 2023)]

@@ -774,14 +774,19 @@ def targets_in_sentence(doc: Document, s: int, e: int,
     sentence = doc.text[s:e]
     deadline = parse_deadline_year(sentence) or inherited
     published = doc.published_year
-    cued = any(cue in _PROGRESS.sub("", doc.search_text[s:e]) for cue in GOAL_CUES[2:])
-    if deadline is None and cued:
-        deadline = relative_deadline(doc, s, e)
-    goal = (deadline is not None and (published is None or deadline >= published)) or cued
+    form = doc.search_text[s:e]
+    # A cue governs the amounts after it: in "14位大国工匠担任技能导师，接下来将定期…" and
+    # "争取了40个在疆招生计划" the amount comes first and is a result.
+    unmarked = _PROGRESS.sub(lambda m: " " * len(m.group(0)), form)
+    first_cue = min((i for cue in GOAL_CUES[2:] if (i := unmarked.find(cue)) >= 0),
+                    default=len(form))
+    cued_deadline = deadline
+    if deadline is None and first_cue < len(form):
+        cued_deadline = relative_deadline(doc, s, e)
+    dated_goal = deadline is not None and (published is None or deadline >= published)
     change = parse_change(sentence)
     out = []
     previous_end = 0
-    form = doc.search_text[s:e]
     based_at = -1  # end of the last comparison base in the sentence's current clause
     for q in find_quantities(sentence):
         if q.unit is None or q.unit in NON_TARGET_UNITS:
@@ -800,6 +805,8 @@ def targets_in_sentence(doc: Document, s: int, e: int,
         previous_end = q.end
         if change and q.start == change[0].start:
             continue  # 由39个增长至92个: 39 is the baseline of 92, not a figure
+        cued = first_cue < q.start
+        goal = dated_goal or cued
         if not goal and not is_topic_figure(form[cs:ce]):
             continue
         mtext, mform, at = sentence[metric_from:ce], form[metric_from:ce], q.start - metric_from
@@ -819,7 +826,7 @@ def targets_in_sentence(doc: Document, s: int, e: int,
                 unit=q.unit,
                 qualifier=q.qualifier,
                 amount_text=q.raw,
-                deadline_year=deadline,
+                deadline_year=cued_deadline if cued else deadline,
                 baseline=baseline,
                 status="goal" if goal else "reported",
                 evidence=[

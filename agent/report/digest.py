@@ -38,9 +38,17 @@ class Issued:
     date: str | None
 
 
-def amount(target: Target) -> str:
-    """``50万人``, ``不少于3个``: the amount as the text writes it, else value and unit."""
-    return target.amount_text or f"{format_value(target.value)}{target.unit or ''}"
+GOAL_CHARS = 40
+
+
+def goal_text(target: Target) -> str:
+    """A goal as the report writes it: its clause ("重点扶持120个人才引领型农民专业合作社"),
+    cut to :data:`GOAL_CHARS`, or what it counts and the amount when the clause lacks it."""
+    amount = target.amount_text or f"{format_value(target.value)}{target.unit or ''}"
+    clause = target.description.strip()
+    if amount in clause:
+        return clause if len(clause) <= GOAL_CHARS else clause[: GOAL_CHARS - 1] + "…"
+    return f"{target.metric} {amount}"
 
 
 def _founding_event(alliance: Alliance, events: list[Event]) -> Event | None:
@@ -158,7 +166,7 @@ def template_overview(data: ReportData) -> list[tuple[str, list[str]]]:
     groups = goals_by_deadline(data)
     if groups:
         year, goals = groups[0]
-        shown = "、".join(f"{t.metric}{amount(t)}" for _, t in goals[:2])
+        shown = "；".join(goal_text(t) for _, t in goals[:2])
         total = sum(len(g) for _, g in groups)
         out.append((f"提出目标{total}项，{deadline_heading(year)}：{shown}。",
                     [label for label, _ in goals[:2]]))

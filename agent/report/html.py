@@ -286,7 +286,7 @@ def _summary(data: ReportData) -> str:
 
 def _what_happened(data: ReportData) -> str:
     """Alliances founded, policy documents issued, goals by deadline: from the items."""
-    from agent.report.digest import amount, deadline_heading, what_happened
+    from agent.report.digest import deadline_heading, goal_text, what_happened
 
     digest = what_happened(data)
     if digest is None:
@@ -312,7 +312,7 @@ def _what_happened(data: ReportData) -> str:
     if goals:
         items = []
         for year, group in goals:
-            shown = "；".join(f"{ref(label)} {esc(t.metric)} {esc(amount(t))}"
+            shown = "；".join(f"{ref(label)} {esc(goal_text(t))}"
                              for label, t in group)
             items.append(f"<li><strong>{esc(deadline_heading(year))}</strong>：{shown}</li>")
         parts += ["<h3>目标（按期限）</h3>", f'<ul class="goals">{"".join(items)}</ul>']

@@ -176,7 +176,7 @@ def _summary(data: ReportData) -> list[str]:
 
 def _what_happened(data: ReportData) -> list[str]:
     """Alliances founded, policy documents issued, goals by deadline: from the items."""
-    from agent.report.digest import amount, deadline_heading, what_happened
+    from agent.report.digest import deadline_heading, goal_text, what_happened
 
     digest = what_happened(data)
     if digest is None:
@@ -201,8 +201,8 @@ def _what_happened(data: ReportData) -> list[str]:
     if goals:
         lines += ["**目标（按期限）**", ""]
         for year, group in goals:
-            shown = "；".join(f"[{label}](#{item_anchor(label)}) {md_text(t.metric)} "
-                             f"{md_text(amount(t))}" for label, t in group)
+            shown = "；".join(f"[{label}](#{item_anchor(label)}) {md_text(goal_text(t))}"
+                             for label, t in group)
             lines.append(f"- {deadline_heading(year)}：{shown}")
         lines.append("")
     return lines
