@@ -43,12 +43,18 @@ GOAL_CHARS = 40
 
 def goal_text(target: Target) -> str:
     """A goal as the report writes it: its clause ("重点扶持120个人才引领型农民专业合作社"),
-    cut to :data:`GOAL_CHARS`, or what it counts and the amount when the clause lacks it."""
+    cut to about :data:`GOAL_CHARS` around the amount, or what it counts and the amount
+    when the clause lacks it."""
     amount = target.amount_text or f"{format_value(target.value)}{target.unit or ''}"
     clause = target.description.strip()
-    if amount in clause:
-        return clause if len(clause) <= GOAL_CHARS else clause[: GOAL_CHARS - 1] + "…"
-    return f"{target.metric} {amount}"
+    at = clause.find(amount)
+    if at < 0:
+        return f"{target.metric} {amount}"
+    if len(clause) <= GOAL_CHARS:
+        return clause
+    start = max(0, min(at - GOAL_CHARS // 2, len(clause) - GOAL_CHARS))
+    end = start + GOAL_CHARS
+    return ("…" if start else "") + clause[start:end] + ("…" if end < len(clause) else "")
 
 
 def _founding_event(alliance: Alliance, events: list[Event]) -> Event | None:
