@@ -1106,8 +1106,10 @@ def _window_answers(
     return out
 
 
-ALLIANCES = ItemKind(ALLIANCE_WORDS, "extract_alliances", VerifiedAlliances, max_tokens=600)
-EVENTS = ItemKind(EVENT_WORDS, "extract_events", VerifiedEvents, max_tokens=700)
+# Room for a long list: a window cut off at max_tokens is a failed window (seen on a seed
+# report listing seven bodies with their members when the model ran on one thread).
+ALLIANCES = ItemKind(ALLIANCE_WORDS, "extract_alliances", VerifiedAlliances, max_tokens=1000)
+EVENTS = ItemKind(EVENT_WORDS, "extract_events", VerifiedEvents, max_tokens=1000)
 
 
 def extract_document(
