@@ -317,7 +317,7 @@ def test_fields_from_other_sentences_of_the_document() -> None:
                       evidence=[at("全国职业院校技能大赛某赛项")])
     union = Alliance(name="四方产教融合发展联盟", evidence=[at("四方产教融合发展联盟")])
     pact = Alliance(name="对口支援合作协议", kind="协议", evidence=[at("对口支援合作协议")])
-    X.fields_across_sentences(doc, [contest], [union, pact])
+    X.fields_across_sentences(doc, [contest], [union, pact], X.split_sentences(doc.text))
     assert contest.organizers == ["教育部", "科技部", "工信部"]
     assert contest.hosts == ["湖北省教育厅", "黄石市人民政府"]
     assert union.founded == "2023-08-06"  # founded at the event reported before it

@@ -18,7 +18,7 @@ for three kinds at once it invents names. So the pipeline does most of the work:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -873,14 +873,30 @@ def agreement_parties(doc: Document, texts: list[tuple[str, str]]) -> list[str]:
     return []
 
 
-FOUNDING_EVENT = re.compile(rf"^(?:{_alt('alliances.founding_event_words')})")
+FOUNDING_WORDS = lexicon.words("extraction", "alliances.founding_event_words")
+_FOUNDING_EVENT = re.compile(rf"^(?:{_alt('alliances.founding_event_words')})")
 
 
-def fields_across_sentences(doc: Document, events: list[Event], alliances: list[Alliance]) -> None:
+def founding_events(alliance: Alliance, events: Sequence[Event]) -> Iterator[Event]:
+    """Events whose name is the alliance's name followed by a founding word ("X联盟成立
+    大会", "“校帮院”…协议签订暨…揭牌仪式"), compared in the simplified search form."""
+    from agent.ingest.cleaning import search_form
+
+    key = search_form(alliance.name)
+    for event in events:
+        name = search_form(event.name)
+        i = name.find(key)
+        if i >= 0 and _FOUNDING_EVENT.match(name[i + len(key) :].lstrip("”\"")):
+            yield event
+
+
+def fields_across_sentences(doc: Document, events: list[Event], alliances: list[Alliance],
+                            spans: list[tuple[int, int]]) -> None:
     """Fields another sentence of the document states, filled in where empty: organisers
     and hosts of a sentence that refers back to the event before it ("本次比赛由教育部等
     23个部委主办"); an alliance's founding date from the event that founded it (its name
-    followed by 成立/签约/揭牌… in the event's name, or "会上，…联盟正式成立" after it)."""
+    followed by 成立/签约/揭牌… in the event's name, or "会上，…联盟正式成立" after it).
+    ``spans`` are the document's sentences."""
     from agent.extract.event_fields import AT_EVENT, referring_fields
     from agent.ingest.cleaning import search_form
 
@@ -888,7 +904,6 @@ def fields_across_sentences(doc: Document, events: list[Event], alliances: list[
         return doc.cleaned_index(item.evidence[0].start)
 
     ordered = sorted(events, key=at)
-    spans = split_sentences(doc.text)
     for s, e in spans:
         found = referring_fields(doc.text[s:e], doc.search_text[s:e])
         before = [ev for ev in ordered if at(ev) < s]
@@ -920,16 +935,10 @@ def fields_across_sentences(doc: Document, events: list[Event], alliances: list[
             a.members = agreement_parties(doc, texts)
         if a.founded:
             continue
-        key = search_form(a.name)
-        for ev in ordered:
-            name = search_form(ev.name)
-            i = name.find(key)
-            if ev.date and i >= 0 and FOUNDING_EVENT.match(name[i + len(key) :].lstrip("”\"")):
-                a.founded = ev.date
-                break
-        else:
-            if (host := event_before(a)) is not None:
-                a.founded = host.date
+        if founder := next((ev for ev in founding_events(a, ordered) if ev.date), None):
+            a.founded = founder.date
+        elif (host := event_before(a)) is not None:
+            a.founded = host.date
 
 
 def drop_headline_repeats(targets: list[Target]) -> list[Target]:
@@ -1154,7 +1163,7 @@ def extract_document(
         for t in targets_in_sentence(doc, s, e, scopes.get((s, e)))
     ]
     targets = drop_headline_repeats(targets)
-    fields_across_sentences(doc, events, alliances)
+    fields_across_sentences(doc, events, alliances, sentences)
     result = document_result(
         doc,
         events=dedupe_within(events),

@@ -16,10 +16,6 @@ from agent.text import dates
 
 POLICY_EVENT = "发布文件"
 _TITLE = re.compile(r"《[^《》]+》")
-# Words of an alliance's evidence or an event's name that make it a founding
-# ("…联盟正式成立", "共同体揭牌", "签订…合作协议").
-FOUNDING_WORDS = ("成立", "組建", "组建", "揭牌", "签约", "簽約", "签署", "簽署", "签订", "簽訂",
-                  "启动", "啟動")
 
 
 @dataclass(frozen=True)
@@ -57,23 +53,16 @@ def goal_text(target: Target) -> str:
     return ("…" if start else "") + clause[start:end] + ("…" if end < len(clause) else "")
 
 
-def _founding_event(alliance: Alliance, events: list[Event]) -> Event | None:
-    """The event whose name is the alliance's name followed by a founding word
-    ("X联盟成立大会", "X协议签约仪式")."""
-    for event in events:
-        at = event.name.find(alliance.name)
-        if at >= 0 and any(w in event.name[at + len(alliance.name):] for w in FOUNDING_WORDS):
-            return event
-    return None
-
-
 def foundings(data: ReportData) -> list[Founding]:
     """Alliances, communities and agreements founded in the reports: with a founding date,
     a founding event, or a founding word in their evidence; place from the founding event."""
+    from agent.extract.extraction import FOUNDING_WORDS, founding_events
+    from agent.ingest.cleaning import search_form
+
     out = []
     for i, a in enumerate(data.merged.alliances):
-        event = _founding_event(a, data.merged.events)
-        said = any(w in ev.quote for ev in a.evidence for w in FOUNDING_WORDS)
+        event = next(founding_events(a, data.merged.events), None)
+        said = any(w in search_form(ev.quote) for ev in a.evidence for w in FOUNDING_WORDS)
         if a.founded or event is not None or said:
             out.append(Founding(f"A{i + 1}", a, a.founded or (event.date if event else None),
                                 event.location if event else None))
