@@ -97,8 +97,13 @@ def summarize(
             # More documents in progress than calls in flight: a document spends most of
             # its time waiting on calls (the client's semaphore bounds what is in flight).
             pool = ThreadPoolExecutor(max_workers=min(len(loaded), 4 * workers))
+            # Longest documents first: their chains of windows would otherwise run alone
+            # at the end while the pool idles (longest-processing-time-first scheduling).
+            order = sorted(range(len(loaded)), key=lambda i: -len(loaded[i][1]))
             try:
-                results = list(pool.map(run_one, loaded))
+                done = dict(zip(order, pool.map(run_one, [loaded[i] for i in order]),
+                                strict=True))
+                results = [done[i] for i in range(len(loaded))]
             except BaseException:
                 interrupt.request()  # running workers stop at their next window
                 pool.shutdown(wait=False, cancel_futures=True)
