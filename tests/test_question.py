@@ -221,3 +221,35 @@ def test_class_nouns_durations_and_abbreviated_names() -> None:
     assert all(c.label != "选拔赛" for c in when.constraints if c.where == "cited")
     assert names_organisation("湖南高铁职院", "湖南高速铁路职业技术学院代表队获金奖1枚")
     assert not names_organisation("湖南高铁职院", "湖南机电职业技术学院代表队")
+
+
+def test_a_count_is_answered_by_a_quote_with_a_number() -> None:
+    spec = QuestionSpec("某职院最后几个项目进了省里的现场决赛？")
+    caption = "参赛人员与部分指导老师的合影。"
+    assert "数量" in spec.unmet(caption, "", [caption], caption)
+    assert "数量" not in spec.unmet("该院6个项目获得参加省现场决赛资格。", "",
+                                  ["该院6个项目获得参加省现场决赛资格"], "6个项目。")
+    assert not QuestionSpec("几乎所有学校都参加了吗？").count  # 几乎 asks no count
+
+
+def test_which_day_needs_a_day_not_a_month_or_a_dateline() -> None:
+    spec = QuestionSpec("推进会具体是哪一天召开的？")
+    assert "日期" in spec.unmet("", "", [], "2023年上半年通过验收。")
+    assert "时间" in spec.unmet("", "", [], "某网7月28日讯 推进会近日召开。")
+    assert "日期" not in spec.unmet("", "", [], "推进会于7月26日召开。")
+    assert "日期" not in QuestionSpec("通知是几月发的？").unmet("", "", [], "7月印发。")
+
+
+def test_who_is_answered_by_a_person_or_a_body() -> None:
+    from agent.qa.question import names_someone
+
+    asked = "某创新工作室的实训基地是谁验收的？"
+    assert not names_someone("某创新工作室实训基地被命名为市职工技能提升平台。", asked)
+    assert names_someone("经市总工会实地验收。", asked)
+    assert names_someone("由市就业促进中心主办。", "技能体验日是谁办的？")
+    assert names_someone("许克亮", "联盟理事长是谁？")  # a bare name
+    assert names_someone("理事长许克亮。", "联盟理事长是谁？")
+    assert not names_someone("理事长由大会选举产生。", "联盟理事长是谁？")
+    spec = QuestionSpec(asked)
+    cited = "经市总工会实地验收，实训基地被命名为…"
+    assert "人或单位" in spec.unmet(cited, "", [cited], "实训基地被命名为市职工技能提升平台。")

@@ -628,7 +628,13 @@ def answer_question(store: Store, llm: ChatModel, question: str, *, k: int = DEF
         asked = rewrite_question(llm, question, history)
         standalone = asked
     parts = split_question(asked)
-    answers = [_answer_part(store, llm, part, script, k=k, budget=budget) for part in parts]
+    answers: list[Answer] = []
+    for part in parts:
+        # The later parts ask about what the first part found (“…有多少个项目报名？最后
+        # 几个进了决赛？”): they are answered from the articles its answer cited first.
+        cited = {c.doc_id for c in answers[0].citations} if answers else set()
+        answers.append(_answer_part(store, llm, part, script, k=k, budget=budget,
+                                    within=cited))
     answer = answers[0] if len(answers) == 1 else combine_parts(answers)
     return answer.model_copy(update={"question": question, "standalone_question": standalone,
                                      "usage": _usage(llm, before)})
@@ -652,12 +658,17 @@ def combine_parts(answers: Sequence[Answer]) -> Answer:
 
 
 def _answer_part(store: Store, llm: ChatModel, asked: str, script: str, *, k: int,
-                 budget: int) -> Answer:
-    """Answer one standalone question (retrieval, checks, focused attempt, fallback)."""
-    from agent.index.retrieval import search
+                 budget: int, within: set[str] | frozenset[str] = frozenset()) -> Answer:
+    """Answer one standalone question (retrieval, checks, focused attempt, fallback);
+    ``within``: documents to answer from when retrieval finds the question in them."""
+    from agent.index.retrieval import CANDIDATES, search
 
     query = NormalizedText.of(asked)  # normalised once, passed down
     hits = search(store, query, k=k, mode="hybrid")
+    if within:
+        inside = [h for h in search(store, query, k=CANDIDATES, mode="hybrid")
+                  if h.chunk.doc_id in within][:k]
+        hits = inside or hits
     reason = evidence_gate(query, hits)
     if reason is not None:
         return _refuse(asked, script, reason)

@@ -33,7 +33,7 @@ ASKED_KINDS = frozenset(lexicon.words("questions", "words.asked_kinds"))
 CLASS_NOUNS = frozenset(lexicon.table("terms", "instances"))
 _YEARISH = re.compile(r"\d+(?:\.\d+)?")
 _COUNTER = lexicon.load("questions")["counters"]
-_COUNT_Q = re.compile(rf"(?<!哪)(?:多少|几)[{_COUNTER}]?")
+_COUNT_Q = re.compile(rf"(?<!哪)(?:多少|几(?!乎))[{_COUNTER}]?")
 _PUNCT = set("，,。．.？?！!；;：:、（）()“”\"'‘’《》【】[] \n")
 # Verbs between a counted noun and its question word: “高职院校有几所”.
 _COUNT_LINK = frozenset(lexicon.words("questions", "count_links"))
@@ -45,6 +45,7 @@ ROLE_VERBS: dict[str, tuple[str, ...]] = {
     verb: tuple(spellings) for verb, spellings in lexicon.table("questions", "role_verbs").items()
 }
 _WHEN_Q = re.compile("|".join(lexicon.words("questions", "words.when")))
+_DAY_Q = re.compile("|".join(lexicon.words("questions", "words.which_day")))
 _YES_NO_Q = re.compile("|".join(lexicon.words("questions", "words.yes_no")) + r"|吗[？?]?$")
 # A date, not a duration: 2023年, 7月, 15日, 二〇二三年, 七月 (“五年的发展历程” is no date).
 _DATE_WORD = re.compile(
@@ -445,6 +446,51 @@ def has_date(text: str) -> bool:
     return _DATE_WORD.search(without_dateline(search_form(text))) is not None
 
 
+_DAY = re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]{1,3}[日号]|当天|当日")
+
+
+def asks_day(question: Question) -> bool:
+    return _DAY_Q.search(simplified(question)) is not None
+
+
+def has_day(text: str) -> bool:
+    """A day of the month in ``text`` (not a news dateline's)."""
+    from agent.text.dates import without_dateline
+
+    return _DAY.search(without_dateline(search_form(text))) is not None
+
+
+_WHO_ENDINGS = sorted(lexicon.words("questions", "words.who_endings"), key=len, reverse=True)
+_BODY = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:" + "|".join(_WHO_ENDINGS) + r")")
+
+
+# Two or three characters after a title that are a name, not a clause (“理事长由大会…”).
+_NAME_AFTER_TITLE = r"[^由是为在和与将的了等及\W\d][\u4e00-\u9fff]{1,2}"
+
+
+def asks_who(question: Question) -> bool:
+    return "谁" in simplified(question)
+
+
+def names_someone(answer: str, question: Question) -> bool:
+    """Whether ``answer`` names a person or an organisation the question does not (“是谁
+    验收的” is not answered by “实训基地被命名为…平台”): a name with an organisation's
+    ending (``who_endings``), an office title (校长), or a person's name by jieba's
+    tags."""
+    asked = simplified(question)
+    form = search_form(answer)
+    bare = "".join(ch for ch in form if "\u4e00" <= ch <= "\u9fff")
+    if 2 <= len(bare) <= 4 and bare == form.strip("。. "):
+        return True  # a bare name (“许克亮”), which jieba often splits
+    if any(_ORG_LEAD.sub("", m.group()) not in asked for m in _BODY.finditer(form)):
+        return True
+    if any(t in form and (t not in asked or re.search(re.escape(t) + _NAME_AFTER_TITLE, form))
+           for t in OFFICE_TITLES):
+        return True  # a new title, or the asked one before a name (“理事长许克亮”)
+    return any(f.startswith("nr") and len(w) >= 2 and w not in asked
+               for w, f in _pseg().lcut(form))
+
+
 _NON_ANSWER = re.compile("|".join(map(re.escape, lexicon.words("questions", "words.non_answers"))))
 
 
@@ -525,8 +571,11 @@ class QuestionSpec:
                               if e not in units]
         self.office = asked_office(query)
         self.when = asks_when(query)
+        self.day = asks_day(query)
+        self.who = asks_who(query)
         self.answer_type = answer_type(query)
         self.yes_no = _YES_NO_Q.search(self.question) is not None
+        self.count = not self.yes_no and _COUNT_Q.search(self.question) is not None
 
     @property
     def specific(self) -> bool:
@@ -572,12 +621,20 @@ class QuestionSpec:
             found = [r for r in self.roles if mentions_role(cited_form, r)]
             if not found or (not any_role and len(found) < len(self.roles)):
                 out.extend(r for r in self.roles if r not in found)
+        from agent.text.numbers import numbers_in
+
+        if self.count and answer is not None and not any(numbers_in(q) for q in quotes):
+            out.append("数量")  # “最后几个进了决赛” is not answered by a sentence without one
         if self.units and not quotes_have_unit(quotes, self.units):
             out.append("/".join(UNIT_LABELS.get(u, u) for u in self.units))
         if self.office and not office_stated(*self.office, quotes):
             out.append(f"{self.office[0]}的{self.office[1]}")
         if self.when and not has_date(answer if answer is not None else cited_form):
             out.append("时间")
+        elif self.day and not has_day(answer if answer is not None else cited_form):
+            out.append("日期")
+        if answer is not None and self.who and not names_someone(answer, self.question):
+            out.append("人或单位")
         if (answer is not None and self.answer_type
                 and not any(t in search_form(answer) for t in self.answer_type[1])):
             out.append(f"{self.answer_type[0]}的名称")
