@@ -129,15 +129,21 @@ def _contrast_sets() -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(group) for group in lexicon.load("questions")["contrasts"]["sets"])
 
 
-def contrasted(question: str, cited: str) -> list[str]:
+def contrasted(question: str, cited: str, context: str = "") -> list[str]:
     """Words of the question that the cited text replaces by another member of the same
-    exclusive set (问 中职组, 引文只说 高职组): the text is about something else."""
+    exclusive set (问 中职组, 引文只说 高职组): the text is about something else. A cited
+    sentence that names no member of the set is read in its ``context`` (the article's
+    title and lead: “69支队伍参赛” in a report on the 高职组 contest)."""
     out: list[str] = []
     for group in _contrast_sets():
         asked = [w for w in group if w in question]
         if not asked or any(says(w, cited) for w in asked):
             continue
-        if any(w in cited for w in group if w not in asked):
+        others = [w for w in group if w not in asked]
+        if any(w in cited for w in others):
+            out.extend(asked)
+        elif (not any(w in cited for w in group) and any(w in context for w in others)
+              and not any(says(w, context) for w in asked)):
             out.extend(asked)
     return out
 
@@ -609,7 +615,7 @@ class QuestionSpec:
                 context_form)
             if not stated:
                 out.append(f"第{n}{counter}")
-        out.extend(contrasted(self.question, cited_form))
+        out.extend(contrasted(self.question, cited_form, context_form))
         other = other_organisation(self.question, cited_form, context_form)
         if other:
             out.append(other)
