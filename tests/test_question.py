@@ -264,3 +264,16 @@ def test_a_contrast_is_read_in_the_article_when_the_sentence_names_none() -> Non
     assert contrasted(asked, "共有69支队伍参赛", title + "，中职组同期举行") == []
     levels = "初级（五级）1000元、中级（四级）1500元、高级（三级）2000元"
     assert contrasted("技师（二级）证书能补多少钱？", levels) == ["二级"]
+
+
+def test_a_sentence_without_a_year_is_about_the_year_in_force() -> None:
+    from agent.qa.question import years_in_force
+
+    text = "红网8月15日讯 近日，某职院代表队一举夺得金奖1枚。学院在2022年下半年组织了初赛。"
+    at = text.index("一举")
+    assert years_in_force(text, at, "2023-08-15") == {2023}
+    assert years_in_force(text, text.index("组织"), "2023-08-15") == {2022, 2023}
+    spec = QuestionSpec("2022年某职院在大赛上拿了几块金牌？")
+    quote = "一举夺得金奖1枚"
+    assert "2022年" in spec.unmet(quote, text, [quote], "1枚", in_force={2023})
+    assert "2022年" not in spec.unmet(quote, text, [quote], "1枚", in_force={2022, 2023})

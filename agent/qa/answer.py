@@ -65,6 +65,7 @@ from agent.qa.question import (
     says_not_given,
     split_question,
     word_weight,
+    years_in_force,
 )
 from agent.qa.schemas import Answer, AnswerDraft, Citation, Claim, ClaimDraft
 from agent.text.normalize import NormalizedText, search_form, to_script
@@ -533,6 +534,7 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
     claims: list[Claim] = []
     cited: list[str] = []
     contexts: list[str] = []
+    in_force: set[int] = set()
     for c in draft.claims:
         cits: list[Citation] = []
         for cd in c.citations:
@@ -543,6 +545,8 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
             cits.append(_citation(src.chunk, src.doc, ev))
             cited.append(_cited_text(src, ev))
             contexts.append(context_text(src.chunk, src.doc))
+            in_force |= years_in_force(src.doc.search_text, src.doc.cleaned_index(ev.start),
+                                       src.doc.published)
         if cits:
             claims.append(Claim(text=to_script(c.text, script), citations=cits))
     if not claims:
@@ -555,7 +559,7 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
         text = "".join(_sentence(c.text) for c in draft.claims)
     if says_not_given(text):
         return "回答说资料没有给出答案"
-    unmet = spec.unmet("\n".join(cited), "\n".join(contexts), quotes, text)
+    unmet = spec.unmet("\n".join(cited), "\n".join(contexts), quotes, text, in_force=in_force)
     if unmet:
         return f"引用的资料中没有“{'、'.join(unmet)}”"
     citations: list[Citation] = []
@@ -594,8 +598,9 @@ def extractive_answer(spec: QuestionSpec, cands: Sequence[Candidate],
     doc = cand.doc
     citations = [_citation(cand.chunk, doc, range_evidence(doc, *span)) for span in spans]
     shown_text = "，".join(doc.search_text[a:b] for a, b in spans)
+    in_force = years_in_force(doc.search_text, spans[0][0], doc.published)
     if spec.unmet(shown_text, context_text(cand.chunk, doc), [c.quote for c in citations],
-                  shown_text):
+                  shown_text, in_force=in_force):
         return None  # e.g. 哪所院校 asked but the anchored clauses name no school
     text = _sentence(to_script(shown_text, script))
     return Answer(question=spec.question, answer=text, answerable=True,

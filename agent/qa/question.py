@@ -101,6 +101,16 @@ def stated_years(text: str) -> set[int]:
     return years
 
 
+def years_in_force(search_text: str, at: int, published: str | None) -> set[int]:
+    """The years a sentence without one is about: the last year the article states before
+    it ("2023年4月举行了校赛……报名项目达6400多个") and the year it was published (今年)."""
+    before = [m for m in _YEAR.finditer(search_text[:at])]
+    out = {int(before[-1].group(1))} if before else set()
+    if published and published[:4].isdigit():
+        out.add(int(published[:4]))
+    return out
+
+
 def question_years(question: Question) -> set[int]:
     """Years the question asks about (“2021年…增长了多少” → {2021})."""
     return stated_years(simplified(question))
@@ -590,14 +600,16 @@ class QuestionSpec:
                     or any(c.where == "cited" for c in self.constraints))
 
     def unmet(self, cited: str, context: str, quotes: Sequence[str],
-              answer: str | None = None, *, any_role: bool = False) -> list[str]:
+              answer: str | None = None, *, any_role: bool = False,
+              in_force: set[int] | None = None) -> list[str]:
         """Labels of the question's requirements that are not met.
 
         ``cited``: the full sentences around the quotes; ``context``: their chunks plus
         the title and first sentences of the cited article(s); ``quotes``: the verbatim
         quotes; ``answer``: the answer text (None when checking a candidate sentence).
         ``any_role``: one of several asked roles suffices (a candidate sentence for a
-        two-part question).
+        two-part question). ``in_force``: the years a cited sentence that states none is
+        about (:func:`years_in_force`), when known.
         """
         cited_form = search_form(cited)
         context_form = search_form(context)
@@ -606,6 +618,9 @@ class QuestionSpec:
         #多少” from “2022年增长12%”); one that states no year takes it from its article.
         cited_years = stated_years(cited_form)
         if self.years and cited_years and not self.years & cited_years:
+            out.extend(f"{y}年" for y in sorted(self.years))
+        elif self.years and not cited_years and in_force and not self.years & in_force:
+            # “2022年拿了几块金牌” is not answered by this year's “夺得金奖1枚”
             out.extend(f"{y}年" for y in sorted(self.years))
         # The same for editions: 第八届 is not answered by a sentence on 第九届.
         cited_ordinals = stated_ordinals(cited_form)
