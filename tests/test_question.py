@@ -277,3 +277,18 @@ def test_a_sentence_without_a_year_is_about_the_year_in_force() -> None:
     quote = "一举夺得金奖1枚"
     assert "2022年" in spec.unmet(quote, text, [quote], "1枚", in_force={2023})
     assert "2022年" not in spec.unmet(quote, text, [quote], "1枚", in_force={2022, 2023})
+
+
+def test_a_when_question_needs_the_event_it_asks_about() -> None:
+    from agent.qa.question import asked_event
+
+    assert asked_event("某联盟什么时候成立？") == "成立"
+    assert asked_event("推进会是哪一天召开的？") == "召开"
+    assert asked_event("培训班是什么时候办的？") is None  # 办 names no event of its own
+    assert asked_event("活动是哪天、在哪里举行的？") is None  # the verb is in another clause
+    spec = QuestionSpec("某联盟什么时候成立？")
+    since = "自2018年起，基地每年开展活动。"
+    assert "成立" in spec.unmet(since, "", ["自2018年起"], "自2018年起。")
+    assert "成立" not in spec.unmet("联盟于2018年5月成立。", "", ["于2018年5月成立"], "2018年5月。")
+    held = QuestionSpec("推进会是哪一天召开的？")
+    assert "召开" not in held.unmet("推进会于7月26日在石家庄举行。", "", ["7月26日"], "7月26日。")

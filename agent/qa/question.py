@@ -484,6 +484,24 @@ _BODY = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:" + "|".join(_WHO_ENDINGS) + r")")
 _NAME_AFTER_TITLE = r"[^由是为在和与将的了等及\W\d][\u4e00-\u9fff]{1,2}"
 
 
+_GENERIC_VERBS = frozenset(lexicon.words("questions", "words.generic_verbs"))
+
+
+def asked_event(question: Question) -> str | None:
+    """The event a when-question asks the date of: the first verb after the when-word in
+    its clause (“联盟什么时候成立” → 成立; “是什么时候办的” → None)."""
+    q = simplified(question)
+    m = _WHEN_Q.search(q)
+    if m is None:
+        return None
+    for w, f in _pseg().lcut(q[m.end():]):
+        if w in _PUNCT:
+            return None
+        if f.startswith("v") and w not in _GENERIC_VERBS:
+            return w
+    return None
+
+
 def asks_who(question: Question) -> bool:
     return "谁" in simplified(question)
 
@@ -588,6 +606,7 @@ class QuestionSpec:
         self.office = asked_office(query)
         self.when = asks_when(query)
         self.day = asks_day(query)
+        self.event = asked_event(query)
         self.who = asks_who(query)
         self.answer_type = answer_type(query)
         self.yes_no = _YES_NO_Q.search(self.question) is not None
@@ -654,6 +673,8 @@ class QuestionSpec:
             out.append("时间")
         elif self.day and not has_day(answer if answer is not None else cited_form):
             out.append("日期")
+        if answer is not None and self.event and not says(self.event, cited_form):
+            out.append(self.event)  # “什么时候成立” from a sentence that states no 成立
         if answer is not None and self.who and not names_someone(answer, self.question):
             out.append("人或单位")
         if (answer is not None and self.answer_type
