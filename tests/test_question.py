@@ -285,6 +285,7 @@ def test_a_when_question_needs_the_event_it_asks_about() -> None:
     assert asked_event("某联盟什么时候成立？") == "成立"
     assert asked_event("推进会是哪一天召开的？") == "召开"
     assert asked_event("培训班是什么时候办的？") is None  # 办 names no event of its own
+    assert asked_event("培训什么时候开课？") is None  # often said otherwise (正式开始)
     assert asked_event("活动是哪天、在哪里举行的？") is None  # the verb is in another clause
     spec = QuestionSpec("某联盟什么时候成立？")
     since = "自2018年起，基地每年开展活动。"

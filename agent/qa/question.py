@@ -484,12 +484,13 @@ _BODY = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:" + "|".join(_WHO_ENDINGS) + r")")
 _NAME_AFTER_TITLE = r"[^由是为在和与将的了等及\W\d][\u4e00-\u9fff]{1,2}"
 
 
-_GENERIC_VERBS = frozenset(lexicon.words("questions", "words.generic_verbs"))
+_DATED_EVENTS = frozenset(lexicon.words("questions", "words.dated_events"))
 
 
 def asked_event(question: Question) -> str | None:
     """The event a when-question asks the date of: the first verb after the when-word in
-    its clause (“联盟什么时候成立” → 成立; “是什么时候办的” → None)."""
+    its clause, when it is one of ``dated_events`` (“联盟什么时候成立” → 成立; “是什么时候
+    办的”, “什么时候开课” → None)."""
     q = simplified(question)
     m = _WHEN_Q.search(q)
     if m is None:
@@ -497,8 +498,8 @@ def asked_event(question: Question) -> str | None:
     for w, f in _pseg().lcut(q[m.end():]):
         if w in _PUNCT:
             return None
-        if f.startswith("v") and w not in _GENERIC_VERBS:
-            return w
+        if f.startswith("v") and w not in ("是", "在"):
+            return w if w in _DATED_EVENTS else None
     return None
 
 
