@@ -669,11 +669,11 @@ def _answer_part(store: Store, llm: ChatModel, asked: str, script: str, *, k: in
     from agent.index.retrieval import CANDIDATES, search
 
     query = NormalizedText.of(asked)  # normalised once, passed down
-    hits = search(store, query, k=k, mode="hybrid")
-    if within:
-        inside = [h for h in search(store, query, k=CANDIDATES, mode="hybrid")
-                  if h.chunk.doc_id in within][:k]
-        hits = inside or hits
+    if within:  # one search deep enough for both: the top k are the same ranking's head
+        ranked = search(store, query, k=CANDIDATES, mode="hybrid")
+        hits = [h for h in ranked if h.chunk.doc_id in within][:k] or ranked[:k]
+    else:
+        hits = search(store, query, k=k, mode="hybrid")
     reason = evidence_gate(query, hits)
     if reason is not None:
         return _refuse(asked, script, reason)

@@ -455,11 +455,15 @@ def asks_when(question: Question) -> bool:
     return _WHEN_Q.search(simplified(question)) is not None
 
 
-def has_date(text: str) -> bool:
-    """A date in ``text`` other than a news dateline, which never answers “when”."""
+def _without_dateline(text: str) -> str:
     from agent.text.dates import without_dateline
 
-    return _DATE_WORD.search(without_dateline(search_form(text))) is not None
+    return without_dateline(search_form(text))
+
+
+def has_date(text: str) -> bool:
+    """A date in ``text`` other than a news dateline, which never answers “when”."""
+    return _DATE_WORD.search(_without_dateline(text)) is not None
 
 
 _DAY = re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]{1,3}[日号]|当天|当日")
@@ -471,19 +475,13 @@ def asks_day(question: Question) -> bool:
 
 def has_day(text: str) -> bool:
     """A day of the month in ``text`` (not a news dateline's)."""
-    from agent.text.dates import without_dateline
-
-    return _DAY.search(without_dateline(search_form(text))) is not None
+    return _DAY.search(_without_dateline(text)) is not None
 
 
 _WHO_ENDINGS = sorted(lexicon.words("questions", "words.who_endings"), key=len, reverse=True)
 _BODY = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:" + "|".join(_WHO_ENDINGS) + r")")
-
-
 # Two or three characters after a title that are a name, not a clause (“理事长由大会…”).
 _NAME_AFTER_TITLE = r"[^由是为在和与将的了等及\W\d][\u4e00-\u9fff]{1,2}"
-
-
 _DATED_EVENTS = frozenset(lexicon.words("questions", "words.dated_events"))
 
 
@@ -516,12 +514,12 @@ def names_someone(answer: str, question: Question) -> bool:
     form = search_form(answer)
     bare = "".join(ch for ch in form if "\u4e00" <= ch <= "\u9fff")
     if 2 <= len(bare) <= 4 and bare == form.strip("。. "):
-        return True  # a bare name (“许克亮”), which jieba often splits
+        return True  # a bare name (“张建国”), which jieba often splits
     if any(_ORG_LEAD.sub("", m.group()) not in asked for m in _BODY.finditer(form)):
         return True
     if any(t in form and (t not in asked or re.search(re.escape(t) + _NAME_AFTER_TITLE, form))
            for t in OFFICE_TITLES):
-        return True  # a new title, or the asked one before a name (“理事长许克亮”)
+        return True  # a new title, or the asked one before a name (“理事长张建国”)
     return any(f.startswith("nr") and len(w) >= 2 and w not in asked
                for w, f in _pseg().lcut(form))
 

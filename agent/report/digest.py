@@ -62,7 +62,8 @@ def foundings(data: ReportData) -> list[Founding]:
     out = []
     for i, a in enumerate(data.merged.alliances):
         event = next(founding_events(a, data.merged.events), None)
-        said = any(w in search_form(ev.quote) for ev in a.evidence for w in FOUNDING_WORDS)
+        quotes = [search_form(ev.quote) for ev in a.evidence]
+        said = any(w in q for q in quotes for w in FOUNDING_WORDS)
         if a.founded or event is not None or said:
             out.append(Founding(f"A{i + 1}", a, a.founded or (event.date if event else None),
                                 event.location if event else None))
