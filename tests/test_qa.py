@@ -624,6 +624,20 @@ def test_model_refuses_what_the_documents_do_not_say(
     assert answer.answer.startswith("文档中没有提到") and not answer.citations
 
 
+@pytest.mark.model
+def test_model_support_check_tells_an_answer_from_a_sentence_on_the_topic(
+    model_env: tuple[Store, LLM],
+) -> None:
+    """The opt-in support check (settings.support_check) on invented sentences."""
+    from agent.qa.support import supports
+
+    _, llm = model_env
+    assert supports(llm, "江城职业技术学院为什么要开设无人机专业？",
+                    "为满足本地低空经济企业的用人需求，江城职业技术学院今年新开设无人机应用技术专业。")
+    assert not supports(llm, "江城职业技术学院院长如何评价这次合作？",
+                        "江城职业技术学院院长李明主持签约仪式。")
+
+
 def test_citation_text_is_the_cleaned_span_of_an_exact_original_slice() -> None:
     from agent.ingest.cleaning import document_from_text
     from agent.qa.schemas import Citation

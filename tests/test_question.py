@@ -293,3 +293,31 @@ def test_a_when_question_needs_the_event_it_asks_about() -> None:
     assert "成立" not in spec.unmet("联盟于2018年5月成立。", "", ["于2018年5月成立"], "2018年5月。")
     held = QuestionSpec("推进会是哪一天召开的？")
     assert "召开" not in held.unmet("推进会于7月26日在石家庄举行。", "", ["7月26日"], "7月26日。")
+
+
+def test_a_why_question_needs_a_purpose_or_cause_and_an_opinion_question_a_view() -> None:
+    from agent.qa.question import gives_reason, reports_opinion
+
+    why = QuestionSpec("江城职院为什么要开设无人机专业？")
+    assert why.reason and not why.opinion
+    attended = "全体教师参加开班仪式"
+    assert "原因" in why.unmet(attended, "", [attended], "全体教师参加")
+    assert gives_reason("为满足本地企业的用人需求，江城职院新开设无人机专业。")
+    assert gives_reason("这是落实国家战略的重要举措")
+    assert not gives_reason("培训班为期八天，全体中层干部参加。")
+    assert not gives_reason("学校成为全省最大的实训基地，")
+    view = QuestionSpec("院长如何评价这次合作？")
+    assert view.opinion and not view.reason
+    assert reports_opinion("他表示，双方合作是推动产教融合的重大举措。")
+    assert not reports_opinion("院长代表学校对企业的支持表示感谢。")
+    assert "评价" in view.unmet("院长李明主持签约仪式。", "", ["院长李明主持签约仪式"], "李明主持")
+
+
+def test_code_decides_counts_dates_and_roles_not_reasons_or_lists() -> None:
+    from agent.qa.support import code_decides
+
+    assert code_decides(QuestionSpec("联盟有多少家成员单位？"))
+    assert code_decides(QuestionSpec("联盟什么时候成立？"))
+    assert code_decides(QuestionSpec("大会由谁主持？"))
+    assert not code_decides(QuestionSpec("江城职院为什么要开设无人机专业？"))
+    assert not code_decides(QuestionSpec("培训班去了哪些地方参观？"))

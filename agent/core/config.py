@@ -62,6 +62,10 @@ class Settings(BaseModel):
     threads: int | None = Field(
         None, ge=1, description="embedded model threads; unset: the cores free at its start")
     window_chunks: int = Field(1, ge=1)
+    support_check: bool = Field(
+        False, description="ask the model whether the cited sentences answer a question "
+        "code cannot check (reason, list, name); off: on the embedded 1.5B model it refused "
+        "more right answers than it caught wrong ones")
     prices: dict[str, tuple[_Price, _Price]] = Field(
         default_factory=dict, description="model -> (USD per 1M prompt, per 1M completion)"
     )
@@ -104,6 +108,7 @@ ENV_NAMES: dict[str, str] = {
     "AGENT_CONCURRENCY": "concurrency",
     "AGENT_THREADS": "threads",
     "AGENT_WINDOW_CHUNKS": "window_chunks",
+    "AGENT_SUPPORT_CHECK": "support_check",
 }
 
 

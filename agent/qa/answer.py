@@ -23,7 +23,11 @@ Pipeline for ``answer_question``:
    or the article's lead; the counted noun, the 什么-noun, the asked role verb (主持 ≠
    主办) and, for “X的校长是谁”, the office tied to X in the cited sentences; a
    quantity in the asked unit (几所 → N所) in the quotes; a date for when-questions; a
-   name of the asked kind for 哪所院校; and something beyond a restatement of the question;
+   name of the asked kind for 哪所院校; a purpose or cause for 为什么 and a reported view
+   (表示, 认为; not 表示感谢) for 如何评价; and something beyond a restatement of the
+   question; with ``settings.support_check``, a question code cannot check (a reason, a
+   list, a name) also goes to one short constrained call on whether the cited sentences
+   answer it (:mod:`agent.qa.support`), and a “no” gets one more attempt without them;
 7. if the first attempt is refused or fails a check (or answers a count from a sentence
    that does not tie the number to the counted phrase while another one does), a
    **focused second attempt** over the one or two sentences that meet every requirement
@@ -39,7 +43,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +72,7 @@ from agent.qa.question import (
     years_in_force,
 )
 from agent.qa.schemas import Answer, AnswerDraft, Citation, Claim, ClaimDraft
+from agent.qa.support import code_decides
 from agent.text.normalize import NormalizedText, search_form, to_script
 from agent.text.similarity import char_bigrams
 from agent.text.terms import says
@@ -145,13 +150,15 @@ def _clip(doc: Document, span: tuple[int, int], words: Sequence[str],
 
 
 def build_context(store: Store, hits: Sequence[Any], question: Question, *,
-                  budget: int = CONTEXT_TOKENS) -> list[Source]:
+                  budget: int = CONTEXT_TOKENS,
+                  exclude: Collection[tuple[str, int, int]] = ()) -> list[Source]:
     """Numbered sources: per chunk, the sentences most relevant to ``question``.
 
     Sentences are scored by length-weighted overlap with the question's content words
     (simplified forms); the best sentences of all chunks are taken first (best chunk
     first on ties), then their neighbours, while the total stays within ``budget``
-    tokens. Chunks with no overlapping sentence are left out. The text shown is the
+    tokens. Chunks with no overlapping sentence are left out, and so are the sentences
+    overlapping an ``exclude`` range (document id, cleaned start, end). The text shown is the
     simplified search form (same length as the cleaned text): the small model copies
     simplified text more faithfully, and quotes are matched script-agnostically.
     """
@@ -166,7 +173,8 @@ def build_context(store: Store, hits: Sequence[Any], question: Question, *,
         if chunk.doc_id not in docs:
             docs[chunk.doc_id] = store.load_document(chunk.doc_id)
         doc = docs[chunk.doc_id]
-        spans = _sentence_spans(chunk)
+        spans = [(s, e) for s, e in _sentence_spans(chunk)
+                 if not any(d == chunk.doc_id and s < b and e > a for d, a, b in exclude)]
         scores = [sum(word_weight(w) for w in words if says(w, doc.search_text[s:e]))
                   + ROLE_BONUS * sum(r in doc.search_text[s:e] for r in roles)
                   for s, e in spans]
@@ -700,6 +708,9 @@ def _answer_part(store: Store, llm: ChatModel, asked: str, script: str, *, k: in
             log.info("focused attempt failed too: %s", second)
         else:
             result = second
+    if not isinstance(result, str) and store.settings.support_check and not code_decides(spec):
+        result = _supported(store, llm, asked, spec, hits, query, result, script,
+                            budget=budget)
     if isinstance(result, str):
         extracted = extractive_answer(spec, cands, script)
         if extracted is None:
@@ -707,6 +718,36 @@ def _answer_part(store: Store, llm: ChatModel, asked: str, script: str, *, k: in
         log.info("extractive answer after two failed attempts (%s)", result)
         return extracted
     return result[0]
+
+
+def _cited_ranges(store: Store, answer: Answer) -> set[tuple[str, int, int]]:
+    """(document id, cleaned start, end) of every citation of ``answer``."""
+    out: set[tuple[str, int, int]] = set()
+    for c in answer.citations:
+        doc = store.load_document(c.doc_id)
+        out.add((c.doc_id, doc.cleaned_index(c.start), doc.cleaned_index(c.end)))
+    return out
+
+
+def _supported(store: Store, llm: ChatModel, asked: str, spec: QuestionSpec,
+               hits: Sequence[Any], query: NormalizedText, result: tuple[Answer, str],
+               script: str, *, budget: int) -> tuple[Answer, str] | str:
+    """``result`` when the model reads its cited sentences as answering the question
+    (:mod:`agent.qa.support`); else one more attempt over the context without those
+    sentences (the answer is often a sentence further on in the same chunk), checked the
+    same way; else why there is no answer."""
+    from agent.qa.support import supports
+
+    if supports(llm, asked, result[1]):
+        return result
+    log.info("support check: the cited sentences do not answer %r; retrying without them",
+             asked)
+    sources = build_context(store, hits, query, budget=budget,
+                            exclude=_cited_ranges(store, result[0]))
+    retry = _attempt(llm, asked, spec, sources, script) if sources else "没有其他相关句子"
+    if not isinstance(retry, str) and supports(llm, asked, retry[1]):
+        return retry
+    return "引用的原文没有回答这个问题"
 
 
 def answer_json(answer: Answer, *, chat: bool = False,

@@ -46,6 +46,17 @@ ROLE_VERBS: dict[str, tuple[str, ...]] = {
 }
 _WHEN_Q = re.compile("|".join(lexicon.words("questions", "words.when")))
 _DAY_Q = re.compile("|".join(lexicon.words("questions", "words.which_day")))
+_WHY_Q = re.compile("|".join(lexicon.words("questions", "words.why")))
+_REASON_CUES = tuple(lexicon.words("questions", "words.reason_cues"))
+# A purpose clause that opens a sentence or clause and ends at a comma: “为畅通技能人才
+# 职业发展通道，提高其待遇水平，…重庆日前印发…”, “为进一步规范…工作，制定本办法”
+# (为期/为主/为此/为止/为例 open no purpose).
+_PURPOSE_CLAUSE = re.compile(
+    r"(?:^|[，。；：,;:）)\s])为(?!期|主|此|止|例|准)[\u4e00-\u9fff“”《》、]{2,30}[，,]")
+_OPINION_Q = re.compile("|".join(lexicon.words("questions", "words.opinion")))
+_OPINION_CUE = re.compile(
+    "(?:" + "|".join(lexicon.words("questions", "words.opinion_cues")) + ")"
+    "(?!" + "|".join(lexicon.words("questions", "words.courtesies")) + ")")
 _YES_NO_Q = re.compile("|".join(lexicon.words("questions", "words.yes_no")) + r"|吗[？?]?$")
 # A date, not a duration: 2023年, 7月, 15日, 二〇二三年, 七月 (“五年的发展历程” is no date).
 _DATE_WORD = re.compile(
@@ -501,6 +512,28 @@ def asked_event(question: Question) -> str | None:
     return None
 
 
+def asks_reason(question: Question) -> bool:
+    """“为什么/目的是什么…” (see ``words.why``)."""
+    return _WHY_Q.search(simplified(question)) is not None
+
+
+def gives_reason(text: str) -> bool:
+    """Whether ``text`` (simplified) states a purpose or a cause (“为化解…难题”, “旨在…”,
+    “是…的重要举措”): what a why-question's cited sentence must hold."""
+    return any(cue in text for cue in _REASON_CUES) or _PURPOSE_CLAUSE.search(text) is not None
+
+
+def asks_opinion(question: Question) -> bool:
+    """“如何评价/怎么看…” (see ``words.opinion``)."""
+    return _OPINION_Q.search(simplified(question)) is not None
+
+
+def reports_opinion(text: str) -> bool:
+    """Whether ``text`` (simplified) reports what someone said or thinks (表示, 认为…),
+    not a courtesy (表示感谢)."""
+    return _OPINION_CUE.search(text) is not None
+
+
 def asks_who(question: Question) -> bool:
     return "谁" in simplified(question)
 
@@ -607,6 +640,8 @@ class QuestionSpec:
         self.day = asks_day(query)
         self.event = asked_event(query)
         self.who = asks_who(query)
+        self.reason = asks_reason(query)
+        self.opinion = asks_opinion(query)
         self.answer_type = answer_type(query)
         self.yes_no = _YES_NO_Q.search(self.question) is not None
         self.count = not self.yes_no and _COUNT_Q.search(self.question) is not None
@@ -674,6 +709,11 @@ class QuestionSpec:
             out.append("日期")
         if answer is not None and self.event and not says(self.event, cited_form):
             out.append(self.event)  # “什么时候成立” from a sentence that states no 成立
+        # “为什么要办培训班” is not answered by “全体中层干部参加培训”.
+        if self.reason and not gives_reason(cited_form):
+            out.append("原因")
+        if self.opinion and not reports_opinion(cited_form):
+            out.append("评价")
         if answer is not None and self.who and not names_someone(answer, self.question):
             out.append("人或单位")
         if (answer is not None and self.answer_type
