@@ -321,3 +321,12 @@ def test_code_decides_counts_dates_and_roles_not_reasons_or_lists() -> None:
     assert code_decides(QuestionSpec("大会由谁主持？"))
     assert not code_decides(QuestionSpec("江城职院为什么要开设无人机专业？"))
     assert not code_decides(QuestionSpec("培训班去了哪些地方参观？"))
+
+
+def test_a_money_question_needs_an_amount_in_yuan() -> None:
+    spec = QuestionSpec("技能提升补贴拿到中级工证能补多少钱？")
+    assert "CNY" in spec.units
+    wider = "补贴申领条件继续放宽至参保一年以上"
+    assert "金额" in spec.unmet(wider, "", [wider], "放宽")
+    assert "金额" not in spec.unmet("中级（四级）1500元", "", ["中级（四级）1500元"], "1500元")
+    assert QuestionSpec("一等奖奖励多少？").units == ["CNY"]

@@ -46,6 +46,7 @@ ROLE_VERBS: dict[str, tuple[str, ...]] = {
 }
 _WHEN_Q = re.compile("|".join(lexicon.words("questions", "words.when")))
 _DAY_Q = re.compile("|".join(lexicon.words("questions", "words.which_day")))
+_MONEY_Q = tuple(lexicon.words("questions", "words.money"))
 _WHY_Q = re.compile("|".join(lexicon.words("questions", "words.why")))
 _REASON_CUES = tuple(lexicon.words("questions", "words.reason_cues"))
 # A purpose clause that opens a sentence or clause and ends at a comma: “为畅通技能人才
@@ -392,7 +393,8 @@ def _what_focus(pairs: list[tuple[str, str]]) -> str | None:
 def asked_units(question: Question) -> list[str]:
     """Units of the quantities asked by 多少/几, normalised like :mod:`agent.text.numbers`
     (“几所” → 所, “多少名” → persons, “多少平方公里” → 平方公里); ``[]`` when the
-    question does not ask a count or asks one without a unit (“多少资金”)."""
+    question does not ask a count or asks one without a unit (“多少个”); an amount
+    of money (“补多少钱”, ``words.money``) → CNY."""
     from agent.text.numbers import unit_at
 
     q = simplified(question)
@@ -401,6 +403,8 @@ def asked_units(question: Question) -> list[str]:
         unit = unit_at(q, m.end())
         if unit and unit not in out:
             out.append(unit)
+    if "CNY" not in out and any(w in q for w in _MONEY_Q):
+        out.append("CNY")
     return out
 
 
