@@ -293,6 +293,10 @@ def test_a_when_question_needs_the_event_it_asks_about() -> None:
     assert "成立" not in spec.unmet("联盟于2018年5月成立。", "", ["于2018年5月成立"], "2018年5月。")
     held = QuestionSpec("推进会是哪一天召开的？")
     assert "召开" not in held.unmet("推进会于7月26日在石家庄举行。", "", ["7月26日"], "7月26日。")
+    # a sentence for the focused attempt (no answer yet) must state the event too
+    notice = "8月1日，省工会下发通知，该工作室被命名为示范工作室。"
+    assert "成立" in spec.unmet(notice, "", [notice])
+    assert "成立" not in spec.unmet("该工作室创立于2022年10月15日。", "", ["创立于2022年10月15日"])
 
 
 def test_a_why_question_needs_a_purpose_or_cause_and_an_opinion_question_a_view() -> None:

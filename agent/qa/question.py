@@ -711,7 +711,7 @@ class QuestionSpec:
             out.append("时间")
         elif self.day and not has_day(answer if answer is not None else cited_form):
             out.append("日期")
-        if answer is not None and self.event and not says(self.event, cited_form):
+        if self.event and not says(self.event, cited_form):
             out.append(self.event)  # “什么时候成立” from a sentence that states no 成立
         # “为什么要办培训班” is not answered by “全体中层干部参加培训”.
         if self.reason and not gives_reason(cited_form):
