@@ -261,6 +261,23 @@ def test_unsupported_number_without_anchor_is_refused(env: tuple[Store, LLM]) ->
 
 
 @respx.mock
+def test_an_answer_left_without_verifiable_quotes_is_cached_as_a_refusal(
+    env: tuple[Store, LLM],
+) -> None:
+    """Asked again, it is read from the cache, not asked again."""
+    store, llm = env
+    def invented(r):
+        return _draft("投入资金5亿元。", [("投入资金5亿元", 1, "三年来共投入5亿元资金")])
+    route = respx.post(URL).mock(side_effect=_respond(*[invented] * 8))
+    q = "齐齐哈尔近三年为中职学校做了什么？"
+    first = answer_question(store, llm, q)
+    calls = route.call_count
+    again = answer_question(store, llm, q)
+    assert not first.answerable and not again.answerable and again.answer == first.answer
+    assert route.call_count == calls
+
+
+@respx.mock
 def test_model_flag_unanswerable_is_a_refusal_in_question_script(env: tuple[Store, LLM]) -> None:
     store, llm = env
     respx.post(URL).mock(side_effect=_respond(lambda r: _draft("", [], answerable=False)))

@@ -400,6 +400,10 @@ class VerifiedAnswer(AnswerDraft):
         if len(kept) != len(self.claims):
             self.answer = "".join(_sentence(c.text) for c in kept)
         self.claims = kept
+        if not kept:
+            # Nothing verifiable: stored as the refusal it is. Stored as "answerable, no
+            # claims" it would fail this validator on every cache read and be asked again.
+            self.answerable = False
         return self
 
 
