@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 COLLECTION = "chunks"
 CATALOG = "catalog.sqlite"
 LOCK_FILE = "write.lock"
+OPEN_LOCK_FILE = "open.lock"
+"""Held while a process sets up the catalog (WAL mode, migrations): two processes opening a
+new store at once otherwise race in SQLite's switch to WAL, where one can get "database is
+locked" at once instead of waiting (seen once in ~20 runs of two concurrent ingests)."""
 EMBED_BATCH = 256
 PROGRESS_FROM = 500  # chunks to re-embed before a progress bar is worth showing
 # sqlite messages that mean the file itself is damaged (not locked, full or read-only)
@@ -182,12 +186,19 @@ class Store:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open store at {self.root}: {exc}") from exc
         try:
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            catalog_migrations.apply(self.db)
+            with _exclusive_lock(self.root / OPEN_LOCK_FILE, 120.0):
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA foreign_keys=ON")
+                catalog_migrations.apply(self.db)
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise catalog_error(catalog, exc) from exc
+        except OSError as exc:
+            self.db.close()
+            raise StoreError(f"cannot open store at {self.root}: {exc}") from exc
+        except StoreError:
+            self.db.close()
+            raise
         self._client: Any = None
         self._collection: Any = None
         self._lexical: tuple[int, LexicalIndex] | None = None
