@@ -80,10 +80,59 @@ def test_is_alliance_name(name: str, ok: bool) -> None:
         ("跨境电商技能大赛", True),
         ("张永世表示", False),
         ("6月12日下午", False),
+        # a kind of activity is one event only with a mark of its own
+        ("职业教育互动体验活动", False),
+        ("“匠心杯”青少年技能体验主题日活动", True),
+        ("某学院2023年暑期中层干部培训班", True),
+        ("各类培训班", False),
+        ("某市职业教育活动周", True),
     ],
 )
 def test_is_event_name(name: str, ok: bool) -> None:
     assert X.is_event_name(name) is ok
+
+
+@pytest.mark.parametrize("name, model_type, expected", [
+    ("某市产业高峰论坛", "比赛", "会议"),  # the ending decides
+    ("某县人才交流会", "活动周", "会议"),
+    ("某职院与某企业捐赠协议签字仪式", "仪式", "签约"),
+    ("某学院2023年暑期中层干部培训班", "活动周", "培训"),
+    ("“匠心杯”青少年技能体验主题日活动", "活动周", "其他"),  # 活动周 not in the name
+    ("某市职业教育活动周", "其他", "活动周"),
+    ("某校产教融合项目签约", "签约", "签约"),
+])
+def test_event_type_from_the_name_before_the_model(name: str, model_type: str,
+                                                    expected: str) -> None:
+    assert X.event_type(name, model_type) == expected
+
+
+def test_a_name_cut_short_at_a_quote_is_completed_from_the_text() -> None:
+    text = ("2023-07-30 10:00，正文：7月27日，某厅副厅长在某职业技术学院出席了甲学院与乙学院"
+            "“校帮院”合作协议签订暨“甲学院乙分院”揭牌仪式。")
+    doc = document_from_text(text, path="n.txt", doc_id="n")
+    window = _windows(doc, X.EVENT_WORDS)[0]
+    cut = "甲学院与乙学院“校帮院”合作协议签订暨“甲学院乙分院”"
+    assert X.completed_name(doc, window, cut) == cut + "揭牌仪式"
+    assert X.completed_name(doc, window, cut + "揭牌仪式") == cut + "揭牌仪式"
+    assert X.completed_name(doc, window, "不在文中的名称") == "不在文中的名称"
+    mention = X.EventMention(name=cut, event_type="签约",
+                             evidence="某厅副厅长在某职业技术学院出席了")
+    event = X.finalise_event(doc, window, mention)
+    assert event is not None and event.location == "某职业技术学院"  # 在X出席了
+
+
+def test_an_event_held_today_is_dated_by_the_report() -> None:
+    text = ("2023-07-15 09:00，正文：由市就业促进中心主办的“匠心杯”技能体验主题日活动今天在"
+            "市实训中心举行。")
+    doc = document_from_text(text, path="t.txt", doc_id="t")
+    window = _windows(doc, X.EVENT_WORDS)[0]
+    mention = X.EventMention(name="“匠心杯”技能体验主题日活动", event_type="其他",
+                             evidence="“匠心杯”技能体验主题日活动今天在市实训中心举行")
+    event = X.finalise_event(doc, window, mention)
+    assert event is not None
+    assert (event.date, event.date_inferred) == ("2023-07-15", True)
+    assert X.relative_day("昨日，全省职业教育工作会议在长沙召开") == -1
+    assert X.relative_day("8月1日，会议召开") is None
 
 
 def test_targets_by_code_with_deadline_and_qualifiers() -> None:
@@ -331,6 +380,13 @@ def test_fields_from_other_sentences_of_the_document() -> None:
      "“建行杯”省大学生创新创业大赛"),
     ("某职院荣获2023年省职业院校技能大赛比赛现场", "2023年省职业院校技能大赛比赛"),
     ("全国职业院校教师教学创新团队建设推进会", "全国职业院校教师教学创新团队建设推进会"),
+    # a headline given as the name: the place and verb, the slogan before the colon
+    ("2023年民航科普公益夏令营活动在成都举行", "2023年民航科普公益夏令营活动"),
+    ("“同心圆”大型公益系列活动第八季在某村圆满举办", "“同心圆”大型公益系列活动第八季"),
+    ("放飞梦想 爱心启航：2023年民航科普公益夏令营活动", "2023年民航科普公益夏令营活动"),
+    # what was won after the contest
+    ("2022-2023年度省职业院校学生专业技能大赛奖项69项佳绩",
+     "2022-2023年度省职业院校学生专业技能大赛"),
 ])
 def test_event_names_cut_to_the_event(name: str, cleaned: str) -> None:
     assert X.clean_event_name(name) == cleaned

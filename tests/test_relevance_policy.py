@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from agent.extract.policy import issuers, policy_events
-from agent.extract.relevance import concept_terms, document_is_relevant, passage_relevance, passages
+from agent.extract.relevance import (
+    concept_terms,
+    document_is_relevant,
+    passage_relevance,
+    passages,
+    uses_concept,
+)
 from agent.ingest.cleaning import document_from_text
 
 BULLETIN = (
@@ -83,3 +89,12 @@ def test_event_fields_stated_in_the_sentence() -> None:
     assert got.location == "哈爾濱職業技術學院"  # cut from the text, in its own script
     assert got.organizers == ["湖南省教育廳"] and got.hosts == ["湖南工業大學"]
     assert event_fields("8月1日在京举行了座谈。").location is None
+
+
+def test_a_concept_in_someones_affiliation_is_not_the_topic() -> None:
+    # attendee lists of a summer camp and a charity show
+    assert not uses_concept(
+        "仪式最后，某基金会秘书长、某航空职教集团龙某理事长与营员代表共同开启启动球")
+    assert not uses_concept("国家二级心理咨询师、省教育厅职业教育专家库成员徐某参加汇报演出")
+    assert uses_concept("某职教集团理事长表示，要推动职业教育高质量发展")  # the second use counts
+    assert uses_concept("全市职业院校技能大赛在某校举行")

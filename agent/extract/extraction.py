@@ -552,11 +552,11 @@ def finalise_alliance(doc: Document, window: Window, m: AllianceMention) -> Alli
 
 
 def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | None:
-    from agent.text.dates import without_dateline
+    from agent.text.dates import shift_day, without_dateline
     from agent.text.numbers import parse_dated
 
     found = locate_quote(doc, m.evidence, within=(window.start, window.end))
-    name = clean_event_name(m.name)
+    name = completed_name(doc, window, clean_event_name(m.name))
     if found is None or not is_event_name(name):
         return None
     clean_start = doc.cleaned_index(found.start)
@@ -564,10 +564,12 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
     date, inferred = parse_dated(m.date, doc.published_year) if m.date else (None, False)
     if date is None:
         date, inferred = parse_dated(without_dateline(evidence.quote), doc.published_year)
+    if date is None and (days := relative_day(evidence.quote)) is not None:
+        date, inferred = shift_day(doc.published, days), True
     stated = _stated_fields(doc, clean_start)
     return Event(
         name=name,
-        event_type=m.event_type.strip() or "其他",
+        event_type=event_type(name, m.event_type),
         date=date,
         date_text=m.date,
         date_inferred=inferred,
@@ -577,6 +579,44 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
         evidence=[evidence],
         doc_ids=[doc.doc_id],
     )
+
+
+
+
+def completed_name(doc: Document, window: Window, name: str) -> str:
+    """``name`` with the words after it in the text that finish it as an event name."""
+    found = locate_quote(doc, name, within=(window.start, window.end)) if name else None
+    if found is None:
+        return name
+    end = doc.cleaned_index(found.start) + len(name)
+    if end > len(doc.text) or doc.text[end - len(name) : end] != name:
+        return name  # the text differs in form (script, spacing): keep the model's name
+    if m := _NAME_REST.match(doc.search_text, end, min(end + 12, window.end)):
+        return name + doc.text[end : m.end()]
+    return name
+
+
+def event_type(name: str, said: str) -> str:
+    """The type the name's ending gives ("…高峰论坛" → 会议), else the model's, unless the
+    model's names a kind the name does not show (活动周 for "…人才交流会")."""
+    from agent.ingest.cleaning import search_form
+
+    simple = search_form(name)
+    by_ending = next((t for suffix, t in EVENT_TYPES if simple.endswith(suffix)), None)
+    said = said.strip()
+    if by_ending:
+        return by_ending
+    if said in NAMED_TYPES and said not in simple:
+        return "其他"
+    return said or "其他"
+
+
+RELATIVE_DAYS: dict[str, int] = lexicon.table("events", "relative_days")
+
+
+def relative_day(sentence: str) -> int | None:
+    """Days from the publication date that ``sentence`` names (今天 → 0, 昨日 → -1)."""
+    return next((days for word, days in RELATIVE_DAYS.items() if word in sentence), None)
 
 
 def _stated_fields(doc: Document, clean_start: int) -> EventFields:
@@ -593,11 +633,30 @@ def _stated_fields(doc: Document, clean_start: int) -> EventFields:
 
 
 EVENT_NOUNS = lexicon.words("extraction", "events.nouns")
+EVENT_SUFFIX = rf"(?:{_alt('events.name_suffixes')})"
+# The rest of an event name the model cut short, often at a closing quote: "…签订暨“…新能源
+# 学院”" + "揭牌仪式", "…“校企合作”" + "推进会".
+_NAME_REST = re.compile(r"[^，,。；;、：:“”（）()\s]{0,6}?" + EVENT_SUFFIX)
+EVENT_TYPES: tuple[tuple[str, str], ...] = tuple(
+    lexicon.table("extraction", "events.types").items()
+)
+# Types a name shows by its own words; the model gives 活动周 to any named week or fair.
+NAMED_TYPES = frozenset({"活动周"})
 REPORTING_VERBS = lexicon.words("extraction", "events.reporting_verbs")
 
 
 _AWARD_LEAD = re.compile(rf"^.*?(?:{_alt('events.award_verbs')})")
 _TRAILING = re.compile(rf"(?:{_alt('events.trailing_words')})$")
+_AWARD_TAIL = re.compile(rf"(?<=赛)[^赛]{{0,4}}?(?:{_alt('events.award_tails')}).*$")
+# A headline given as the name: "…夏令营活动在成都举行", "…系列活动第八季在岳西金杨村圆满举办".
+_HELD_AFTER = re.compile(
+    rf"(?:{_alt('events.held_at_prepositions')})[^，,。；;]{{2,30}}?"
+    rf"(?:隆重|圆满|正式|顺利)?(?:{_alt('events.held_verbs')})$"
+)
+# A slogan before a colon in a headline-style name ("放飞梦想 爱心启航：2023年…夏令营活动").
+_SLOGAN = re.compile(r"^[^：:]{2,20}[：:]")
+CLASS_NOUNS = lexicon.words("extraction", "events.class_nouns")
+OWN_MARKS = lexicon.words("extraction", "events.own_marks")
 
 
 def clean_event_name(name: str) -> str:
@@ -612,7 +671,13 @@ def clean_event_name(name: str) -> str:
         name = name[m.end() :]
     if (m := _TRAILING.search(search_form(name))) and m.start() >= 5:
         name = name[: m.start()]
-    return name
+    if (m := _AWARD_TAIL.search(search_form(name))) and m.start() >= 5:
+        name = name[: m.start()]
+    if (m := _HELD_AFTER.search(search_form(name))) and m.start() >= 5:
+        name = name[: m.start()]
+    if (m := _SLOGAN.match(name)) and len(name) - m.end() >= 5:
+        name = name[m.end() :]
+    return name.strip()
 
 
 def is_event_name(name: str) -> bool:
@@ -628,7 +693,11 @@ def is_event_name(name: str) -> bool:
         return False
     if parse_date(simple) and len(re.sub(r"[\d年月日上下午晚]", "", simple)) < 3:
         return False
-    return any(w in simple for w in EVENT_NOUNS)
+    if not any(w in simple for w in EVENT_NOUNS):
+        return False
+    # "职业教育互动体验活动" is a kind of activity; "2023年…夏令营活动" is one of them.
+    class_only = all(w in CLASS_NOUNS for w in EVENT_NOUNS if w in simple)
+    return not class_only or any(mark in simple for mark in OWN_MARKS)
 
 
 def _clause(text: str, start: int, end: int) -> tuple[int, int]:
@@ -975,7 +1044,6 @@ def fold_agreements(alliances: list[Alliance]) -> list[Alliance]:
     return kept
 
 
-EVENT_SUFFIX = rf"(?:{_alt('events.name_suffixes')})"
 EVENT_NAME = r"[^，,。；;：:（）()“”]{2,40}?" + EVENT_SUFFIX
 # A clause about taking part: "某职院代表队在“建行杯”…创新创业大赛中沉着冷静".
 TOOK_PART = re.compile(
@@ -991,9 +1059,6 @@ HELD_AT = re.compile(
     r"(?P<name>[^，,。；;：:（）()“”]{4,40}?" + EVENT_SUFFIX + ")"
     rf"(?:{_alt('events.held_at_prepositions')})[^，,。；;]{{2,30}}?"
     rf"(?:{_alt('events.held_verbs')})"
-)
-EVENT_TYPES: tuple[tuple[str, str], ...] = tuple(
-    lexicon.table("extraction", "events.types").items()
 )
 
 

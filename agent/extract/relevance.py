@@ -22,6 +22,7 @@ Measured on the development set and the seeds with ``evals/bench_relevance.py``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -63,6 +64,29 @@ def concept_terms(search_text: str) -> list[str]:
     return found
 
 
+AFFILIATION_REACH = 8
+"""Characters between a concept and the title that makes it a person's affiliation."""
+
+
+@cache
+def _affiliation_after() -> re.Pattern[str]:
+    titles = "|".join(lexicon.words("topic", "affiliation_titles"))
+    return re.compile(rf"[^，,、；;。：:]{{0,{AFFILIATION_REACH}}}?(?:{titles})")
+
+
+def uses_concept(search_text: str) -> bool:
+    """Whether a sentence uses a topic concept other than in someone's affiliation
+    ("…职教集团龙强理事长与营员代表共同开启…" names who attended, not the topic)."""
+    after = _affiliation_after()
+    for term in concept_terms(search_text):
+        at = search_text.find(term)
+        while at >= 0:
+            if not after.match(search_text, at + len(term)):
+                return True
+            at = search_text.find(term, at + 1)
+    return False
+
+
 @dataclass(frozen=True)
 class Passage:
     start: int
@@ -98,7 +122,7 @@ def _paragraphs(doc: Document) -> list[tuple[int, int]]:
 def passages(doc: Document) -> list[Passage]:
     """The document's paragraphs with their verdict by code."""
     sentence_spans = split_sentences(doc.text)
-    flags = [bool(concept_terms(doc.search_text[s:e])) for s, e in sentence_spans]
+    flags = [uses_concept(doc.search_text[s:e]) for s, e in sentence_spans]
     about = _about_topic(doc, flags)
     out = []
     for ps, pe in _paragraphs(doc):

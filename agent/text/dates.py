@@ -117,3 +117,16 @@ def sort_key(value: str | None) -> tuple[int, int, int, int]:
     if parts.year is None:
         return (1, 0, parts.month or 0, parts.day or 0)
     return (0, parts.year, parts.month or 0, parts.day or 0)
+
+
+def shift_day(iso_day: str | None, days: int) -> str | None:
+    """The full ISO date ``days`` after ``iso_day`` (None unless it is a full date)."""
+    import datetime as dt
+
+    parts = parse_iso(iso_day)
+    if parts is None or None in parts:
+        return None
+    assert parts.year is not None and parts.month is not None and parts.day is not None
+    day = dt.date(parts.year, parts.month, parts.day) + dt.timedelta(days=days)
+    return day.isoformat()
+
