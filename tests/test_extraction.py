@@ -403,6 +403,15 @@ def test_metric_is_the_thing_counted() -> None:
                    "1.2万人": "技工院校在校生"}
 
 
+def test_a_general_noun_is_named_with_the_verb_that_says_which_are_counted() -> None:
+    text = ("2023-08-01 10:00，正文：全省高校学生通过平台申报6873个项目，其中97个项目进入本次决赛。"
+            "报名项目达6400多个。某校累计培训学员10000余人。公司建设了80平方米的实训基地。"
+            "中国选手获得4枚金牌。")
+    got = {t.amount_text: t.metric for t in _targets(text)}
+    assert got == {"6873个": "申报项目", "97个": "进入决赛项目", "达6400多个": "报名项目",
+                   "10000余人": "培训学员", "80平方米": "实训基地", "4枚": "金牌"}
+
+
 def test_a_goal_cue_governs_the_amounts_after_it() -> None:
     text = ("2023-08-01 10:00，正文：14位大国工匠担任技能导师，接下来将定期为学生授课。"
             "学院争取了40个在疆招生计划。今年计划培训技能人才1000人。")

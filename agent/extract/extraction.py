@@ -725,20 +725,37 @@ def _noun_phrase(text: str) -> str:
 _COMPARED = re.compile(rf"(?:{_alt('targets.comparison_words')})[^，,。；;\d]*$")
 
 
+GENERIC_NOUNS = frozenset(lexicon.words("extraction", "targets.generic_counted_nouns"))
+COUNTING_VERBS = frozenset(lexicon.words("extraction", "targets.counting_verbs"))
+
+
 def _metric(text: str, form: str, start: int, end: int) -> str:
     """What the amount ``text[start:end]`` counts: the nouns right after it (“吸引了67所
     职业院校”), else the nouns that end the words before it (“国家级技能大师工作室40个”,
     “在校生比上年增加1.2万人”), else the words around it. ``form`` is the search form."""
-    from agent.text.nouns import leading_nouns, trailing_nouns
+    from agent.text.nouns import leading_nouns, predicate_after, trailing_nouns, verb_before
 
+    if form[end : end + 1] == "的":  # "80平方米的实训基地": the measure of the thing after 的
+        end += 1
     stop = end + len(re.split(r"[、，,和及与的]", form[end:])[0])
     after = leading_nouns(text[end:stop], form[end:stop])
     if len(after) >= 2:
-        return after
+        if form[end : end + len(after)] not in GENERIC_NOUNS:
+            return after
+        # "6个项目入围省决赛" → 入围省决赛项目; "申报6873个项目" → 申报项目
+        rest = end + len(after)
+        clause_end = rest + len(re.split(r"[，,。；;]", form[rest:])[0])
+        verb = (predicate_after(text[rest:clause_end], form[rest:clause_end], COUNTING_VERBS)
+                or verb_before(text[:start], form[:start], COUNTING_VERBS))
+        return verb + after
     cut = m.start() if (m := _COMPARED.search(form[:start])) else start
     before = trailing_nouns(text[:cut], form[:cut])
     if len(before) >= 2:
-        return _noun_phrase(before)
+        phrase = _noun_phrase(before)
+        noun_at = cut - len(phrase)
+        if form[noun_at:cut] in GENERIC_NOUNS:  # "累计培训学员10000余人" → 培训学员
+            return verb_before(text[:noun_at], form[:noun_at], COUNTING_VERBS) + phrase
+        return phrase
     return _words_around(text, text[start:end])
 
 

@@ -59,3 +59,34 @@ def trailing_nouns(text: str, form: str) -> str:
             break
         start = begin
     return text[start:]
+
+
+
+# Words skipped between a verb and the thing it counts ("进入本次决赛", "培养各类人才").
+_SKIPPED_FLAGS = frozenset({"r", "ul", "uz", "ug", "m"})
+
+
+def predicate_after(text: str, form: str, verbs: frozenset[str]) -> str:
+    """One of ``verbs`` that ``text`` starts with, and the nouns it governs ("入围省决赛，…"
+    → 入围省决赛, "进入本次决赛" → 进入决赛); "" when it starts with another word."""
+    tags = _tagged(form)
+    if not tags or form[: tags[0][1]] not in verbs:
+        return ""
+    out = text[: tags[0][1]]
+    for start, stop, flag in tags[1:]:
+        if flag in _SKIPPED_FLAGS:
+            continue
+        if flag not in NOUN_FLAGS:
+            break
+        out += text[start:stop]
+    return out
+
+
+def verb_before(text: str, form: str, verbs: frozenset[str]) -> str:
+    """One of ``verbs`` that ``text`` ends with, past 了 and words such as 各类 ("通过大创网
+    申报" → 申报); "" when it ends with another word."""
+    for start, stop, flag in reversed(_tagged(form)):
+        if flag in _SKIPPED_FLAGS:
+            continue
+        return text[start:stop] if form[start:stop] in verbs else ""
+    return ""
