@@ -412,6 +412,13 @@ def test_a_general_noun_is_named_with_the_verb_that_says_which_are_counted() -> 
                    "10000余人": "培训学员", "80平方米": "实训基地", "4枚": "金牌"}
 
 
+def test_persons_counted_without_a_counter_word() -> None:
+    text = ("2023-08-01 10:00，正文：活动已惠及全市16余万中小学生。"
+            "2023浙皖闽赣8·8人才交流会在衢州启动。")
+    got = [(t.amount_text, t.unit, t.metric) for t in _targets(text)]
+    assert got == [("16余万", "人", "中小学生")]  # not the 8 of a fair's name
+
+
 def test_a_goal_cue_governs_the_amounts_after_it() -> None:
     text = ("2023-08-01 10:00，正文：14位大国工匠担任技能导师，接下来将定期为学生授课。"
             "学院争取了40个在疆招生计划。今年计划培训技能人才1000人。")

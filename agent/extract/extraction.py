@@ -17,6 +17,7 @@ for three kinds at once it invents names. So the pipeline does most of the work:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
@@ -850,6 +851,22 @@ def not_a_figure(clause_form: str, q: Quantity, after: str, based: bool) -> bool
     return q.unit in ISSUER_UNITS and bool(_ISSUING.match(after))
 
 
+PEOPLE_NOUNS = lexicon.words("extraction", "targets.people_nouns")
+# Persons are counted without a counter word in large numbers (16余万, 130万); a small bare
+# number before such a noun is part of a name ("8·8人才交流会", "[2023]1…人才缺口").
+PEOPLE_MIN = 100
+
+
+def counts_people(text: str, form: str, end: int) -> bool:
+    """Whether an amount without a counter word ending at ``end`` counts persons: the nouns
+    right after it end with a word for people ("16余万中小学生", "130万职业人才缺口")."""
+    from agent.text.nouns import leading_nouns
+
+    stop = end + len(re.split(r"[、，,。；;和及与的]", form[end:])[0])
+    nouns = form[end : end + len(leading_nouns(text[end:stop], form[end:stop]))]
+    return any(word in nouns for word in PEOPLE_NOUNS)
+
+
 def targets_in_sentence(doc: Document, s: int, e: int,
                         inherited: int | None = None) -> list[Target]:
     """Indicators in one sentence, parsed by code; the clause is the evidence.
@@ -875,6 +892,8 @@ def targets_in_sentence(doc: Document, s: int, e: int,
     previous_end = 0
     based_at = -1  # end of the last comparison base in the sentence's current clause
     for q in find_quantities(sentence):
+        if q.unit is None and q.value >= PEOPLE_MIN and counts_people(sentence, form, q.end):
+            q = dataclasses.replace(q, unit="人")
         if q.unit is None or q.unit in NON_TARGET_UNITS:
             continue
         cs, ce = _clause(sentence, q.start, q.end)
