@@ -219,13 +219,14 @@ def test_confirm_hook_merges_borderline_once() -> None:
         calls.append((a, b))
         return True
 
-    items = [alliance("绍兴数字工匠“中高政园企”共育联盟", n_ev=2),
-             alliance("绍兴数字工匠共育联盟", doc="d2"),
-             alliance("绍兴数字工匠共育联盟", doc="d3")]
+    # a borderline pair (bigram Jaccard between the two bounds), no quoted insert
+    items = [alliance("某市数字工匠中高政园企共育联盟", n_ev=2),
+             alliance("某市数字工匠共育联盟", doc="d2"),
+             alliance("某市数字工匠共育联盟", doc="d3")]
     assert len(dedupe_within(items)) == 2
     out = dedupe_within(items, confirm=judge)
     assert len(out) == 1
-    assert out[0].name == "绍兴数字工匠“中高政园企”共育联盟"
+    assert out[0].name == "某市数字工匠中高政园企共育联盟"
     assert len(calls) == 1
 
 
@@ -317,3 +318,11 @@ def test_merge_items_fills_doc_ids_and_keeps_inputs() -> None:
     merged = merge_items([d])
     assert merged.alliances[0].doc_ids == ["d9"]
     assert a.doc_ids == []
+
+
+def test_a_name_written_again_without_its_quoted_insert_is_the_same() -> None:
+    from agent.extract.merge import resolve
+
+    assert resolve("某市数字工匠“中高政园企”共育联盟", "某市数字工匠共育联盟")
+    # what is left must still be distinctive
+    assert not resolve("“对俄经贸”产教融合共同体", "产教融合共同体")

@@ -20,6 +20,9 @@ Name rule (:func:`resolve`, used for alliances and events), on canonical names `
 6. :data:`JACCARD_BORDERLINE` ≤ Jaccard < :data:`JACCARD_MERGE` → ask ``confirm(a, b)``
    (e.g. an LLM) when given, else different.
 
+Before these, a name that is the other without a quoted insert is the same when it stays
+distinctive ("绍兴数字工匠共育联盟" for "绍兴数字工匠“中高政园企”共育联盟").
+
 Events additionally need compatible dates (no conflicting year/month/day). Targets merge
 when value, unit and deadline year are equal and the metrics are similar (equal or
 contained canonical metric, or bigram Jaccard ≥ :data:`METRIC_JACCARD`).
@@ -123,8 +126,24 @@ def _resolve_keys(ca: str, cb: str) -> bool | None:
     return False
 
 
+_QUOTED = re.compile(r"“[^“”]{1,20}”|\"[^\"]{1,20}\"")
+
+
+def _without_quoted(a: str, b: str) -> bool:
+    """Whether one name is the other without a quoted insert ("绍兴数字工匠“中高政园企”
+    共育联盟" written later as "绍兴数字工匠共育联盟") and still distinctive."""
+    for full, short in ((a, b), (b, a)):
+        cs = canonical_name(short)
+        if (_QUOTED.search(full) and canonical_name(_QUOTED.sub("", full)) == cs
+                and len(_distinctive(cs)) >= MIN_DISTINCTIVE_CHARS):
+            return True
+    return False
+
+
 def resolve(a: str, b: str, *, confirm: Confirm | None = None) -> bool:
     """Whether names ``a`` and ``b`` denote the same alliance/event (see module doc)."""
+    if _without_quoted(a, b):
+        return True
     verdict = _resolve_keys(canonical_name(a), canonical_name(b))
     if verdict is None:
         return bool(confirm(a, b)) if confirm is not None else False
