@@ -233,6 +233,8 @@ def test_normalise_unit() -> None:
     assert normalise_unit("CNY") == "CNY"
     assert normalise_unit("名") == "人"
     assert normalise_unit("個") == "个"
+    assert normalise_unit("person-times") == normalise_unit("人次") == "人次"  # the parser's
+    assert normalise_unit("persons") == "人"
     assert normalise_unit("") is None
     assert normalise_unit(None) is None
 

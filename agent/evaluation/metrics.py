@@ -78,7 +78,8 @@ def normalise_unit(unit: str | None) -> str | None:
     s = normalise_name(unit)
     if not s:
         return None
-    return UNIT_EQUIVALENTS.get(s, s)
+    # looked up as written first: normalising drops the hyphen of "person-times"
+    return UNIT_EQUIVALENTS.get(unit.strip().lower(), UNIT_EQUIVALENTS.get(s, s))
 
 
 def default_doc_key(ref: str) -> str:
