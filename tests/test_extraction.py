@@ -424,3 +424,21 @@ def test_a_goal_cue_governs_the_amounts_after_it() -> None:
             "学院争取了40个在疆招生计划。今年计划培训技能人才1000人。")
     assert [(t.amount_text, t.status, t.deadline_year) for t in _targets(text)] == [
         ("14位", "reported", None), ("40个", "reported", None), ("1000人", "goal", 2023)]
+
+
+def test_a_founding_announced_in_its_sentence_is_an_event() -> None:
+    text = ("2023-08-08 10:00，正文：8月8日，某市人才交流会在某市启动。"
+            "活动启动仪式上，由四方人社部门、高校、企业组成的某市四方产教融合发展联盟正式成立。")
+    doc = document_from_text(text, path="f.txt", doc_id="f")
+    fair = X.Event(name="某市人才交流会", event_type="会议", date="2023-08-08",
+                   location="某市", evidence=[X.range_evidence(doc, 0, 5)])
+    start = doc.text.index("某市四方")
+    union = X.Alliance(name="某市四方产教融合发展联盟", founded="2023-08-08",
+                       evidence=[X.range_evidence(doc, start, doc.text.index("。", start))])
+    [founding] = X.announced_foundings(doc, [union], [fair])
+    assert (founding.name, founding.date, founding.location) == (
+        "某市四方产教融合发展联盟成立", "2023-08-08", "某市")
+    # a founding meeting already reported is the founding event
+    meeting = X.Event(name="某市四方产教融合发展联盟成立大会", event_type="成立大会",
+                      date="2023-08-08", evidence=fair.evidence)
+    assert X.announced_foundings(doc, [union], [meeting]) == []

@@ -1046,6 +1046,38 @@ def fields_across_sentences(doc: Document, events: list[Event], alliances: list[
             a.founded = host.date
 
 
+# An alliance's founding announced in its own sentence ("…组成的某某产教融合发展联盟正式成立",
+# "该联盟于5月20日宣告成立"), not as the name of a meeting (成立大会, 成立仪式).
+_ANNOUNCED = re.compile(
+    r"^(?:于[^，,。；;]{1,12})?(?:正式|宣告|宣布|揭牌)?成立(?!大会|仪式|典礼|会)"
+)
+
+
+def announced_foundings(doc: Document, alliances: list[Alliance],
+                        events: list[Event]) -> list[Event]:
+    """A founding event for each dated alliance whose sentence announces its founding and
+    for which no event is its founding already; the place is that of an event held the
+    same day (the founding was announced there)."""
+    from agent.ingest.cleaning import search_form
+
+    out = []
+    for a in alliances:
+        if not a.founded or a.kind == "协议" or next(founding_events(a, events), None):
+            continue
+        ev = a.evidence[0]
+        start = doc.cleaned_index(ev.start)
+        sentence = doc.search_text[start : doc.cleaned_index(ev.end)]
+        at = sentence.find(search_form(a.name))
+        if at < 0 or not _ANNOUNCED.match(sentence[at + len(a.name) :]):
+            continue
+        host = next((e for e in events if e.date == a.founded and e.location), None)
+        out.append(Event(
+            name=f"{a.name}成立", event_type="成立大会", date=a.founded,
+            location=host.location if host else None, evidence=[ev], doc_ids=[doc.doc_id],
+        ))
+    return out
+
+
 def drop_headline_repeats(targets: list[Target]) -> list[Target]:
     """A figure of a repeated headline (“原标题：…获奖69项”) that the text states again is
     the same figure: keep the text's."""
@@ -1265,6 +1297,7 @@ def extract_document(
     ]
     targets = drop_headline_repeats(targets)
     fields_across_sentences(doc, events, alliances, sentences)
+    events += announced_foundings(doc, alliances, events)
     result = document_result(
         doc,
         events=dedupe_within(events),
