@@ -248,6 +248,39 @@ def test_claim_with_unsupported_number_is_dropped(env: tuple[Store, LLM]) -> Non
 
 
 @respx.mock
+def test_a_claim_naming_what_the_article_never_writes_is_asked_again(
+    env: tuple[Store, LLM],
+) -> None:
+    """The quote is verbatim and the number right, but the claim adds a body the cited
+    article never names: the model is asked again, and the corrected claim is kept."""
+    store, llm = env
+    def invented(r):
+        return _draft("深圳腾飞集团近三年投入资金3.19亿元。",
+                      [("深圳腾飞集团投入资金3.19亿元", _source_with(r, "3.19"), FUNDS_QUOTE)])
+    def fixed(r):
+        return _draft("近三年投入资金3.19亿元。",
+                      [("近三年投入资金3.19亿元", _source_with(r, "3.19"), FUNDS_QUOTE)])
+    route = respx.post(URL).mock(side_effect=_respond(invented, fixed))
+    answer = answer_question(store, llm, FUNDS_Q)
+    assert route.call_count == 2
+    reask = json.loads(route.calls[1].request.content)["messages"][-1]["content"]
+    assert "深圳" in reask and "没有出现" in reask
+    assert answer.answerable and "3.19亿元" in answer.answer
+    assert all("深圳" not in c.text for c in answer.claims) and "深圳" not in answer.answer
+
+
+def test_unsupported_terms_are_names_the_articles_never_write() -> None:
+    from agent.text.nouns import unsupported_terms
+
+    article = ("现场赛分为高教主赛道、青年红色筑梦之旅赛道、职教赛道3个赛道。"
+               "四个融合是指产教融合、科教融合")
+    claim = "现场赛分成了职教赛道、商业赛道、科技赛道"
+    assert unsupported_terms(claim, [article]) == ["商业", "科技"]
+    assert unsupported_terms("现场赛分为高教主赛道和职教赛道", [article]) == []
+    assert unsupported_terms("四个融合是指产教融合、科教融合", [article]) == []  # 指产教 cut
+
+
+@respx.mock
 def test_unsupported_number_without_anchor_is_refused(env: tuple[Store, LLM]) -> None:
     """Same dropped claim for a question code cannot anchor: a refusal."""
     store, llm = env

@@ -247,6 +247,7 @@ class AnswerVerifier:
 
     sources: dict[int, Source]
     roles: tuple[str, ...] = ()  # role verbs the question asks about (主持, 牵头…)
+    question: str = ""  # its search form: a claim may repeat the question's words
     reasks_left: int = 1
     dropped: int = 0
     errors: list[str] = field(default_factory=list)
@@ -279,11 +280,13 @@ class AnswerVerifier:
                 "quote not found verbatim in that source")
 
     def claim_problems(self, claim: ClaimDraft) -> list[str]:
+        from agent.text.nouns import unsupported_terms
         from agent.text.numbers import unsupported_numbers
 
         if not claim.citations:
             return ["缺少 citations / every claim needs a quote"]
         found: list[Evidence] = []
+        articles: list[str] = [self.question]
         problems: list[str] = []
         for cit in claim.citations:
             res = self.citation(cit.source, cit.quote)
@@ -291,12 +294,18 @@ class AnswerVerifier:
                 problems.append(res)
             else:
                 found.append(res[1])
+                articles.append(res[0].doc.search_text)
         if problems:
             return problems
         missing = unsupported_numbers(claim.text, [e.quote for e in found])
         if missing:
             return [f"数字 {'、'.join(missing)} 不在引文中（引文必须包含这些数字）/ "
                     "numbers not in the quotes"]
+        # A name the cited article never writes was made up, however right the quote.
+        invented = unsupported_terms(search_form(claim.text), articles)
+        if invented:
+            return [f"“{'、'.join(invented)}”在引用的文章中没有出现（只写原文写明的内容）/ "
+                    "names not in the cited article"]
         return []
 
     def check(self, draft: AnswerDraft) -> list[str]:
@@ -532,7 +541,8 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
 
     prompt = load_prompt("answer")
     messages = prompt.render(sources=render_sources(sources), question=question)
-    verifier = AnswerVerifier({s.number: s for s in sources}, roles=spec.roles)
+    verifier = AnswerVerifier({s.number: s for s in sources}, roles=spec.roles,
+                              question=search_form(question))
     try:
         draft = llm.structured(VerifiedAnswer, messages, prompt=prompt, max_tokens=MAX_TOKENS,
                                validation_context={"verifier": verifier})
@@ -546,6 +556,7 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
     claims: list[Claim] = []
     cited: list[str] = []
     contexts: list[str] = []
+    articles: list[str] = [search_form(question)]
     in_force: set[int] = set()
     for c in draft.claims:
         cits: list[Citation] = []
@@ -557,17 +568,20 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
             cits.append(_citation(src.chunk, src.doc, ev))
             cited.append(_cited_text(src, ev))
             contexts.append(context_text(src.chunk, src.doc))
+            articles.append(src.doc.search_text)
             in_force |= years_in_force(src.doc.search_text, src.doc.cleaned_index(ev.start),
                                        src.doc.published)
         if cits:
             claims.append(Claim(text=to_script(c.text, script), citations=cits))
     if not claims:
         return "没有能核实的引文"
+    from agent.text.nouns import unsupported_terms
     from agent.text.numbers import unsupported_numbers
 
     quotes = [ct.quote for cl in claims for ct in cl.citations]
     text = draft.answer.strip() or "".join(_sentence(c.text) for c in draft.claims)
-    if unsupported_numbers(text, quotes) or len(text) > MAX_ANSWER_CHARS:
+    if (unsupported_numbers(text, quotes) or len(text) > MAX_ANSWER_CHARS
+            or unsupported_terms(search_form(text), articles)):
         text = "".join(_sentence(c.text) for c in draft.claims)
     if says_not_given(text):
         return "回答说资料没有给出答案"

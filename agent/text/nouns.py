@@ -8,6 +8,7 @@ simplified search form; the phrase is cut from the text in its own script (same 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -90,3 +91,24 @@ def verb_before(text: str, form: str, verbs: frozenset[str]) -> str:
             continue
         return text[start:stop] if form[start:stop] in verbs else ""
     return ""
+
+
+# Flags of names and terms a claim can invent: nouns, places, organisations, people,
+# abbreviations, Latin words (verbal nouns such as 培训 are paraphrase, not names).
+_NAME_FLAGS = frozenset({"n", "ns", "nt", "nz", "nr", "nrt", "nrfg", "j", "eng"})
+
+
+def unsupported_terms(text: str, supports: Sequence[str]) -> list[str]:
+    """Names and nouns of ``text`` (a search form) that occur in none of ``supports``: what
+    a claim adds that its cited article does not say ("分成了职教赛道、商业赛道…" when the
+    article names other tracks). A word jieba cut with a neighbouring character
+    ("是指产教融合" → 指产教) counts as found when it is without that character."""
+    out: list[str] = []
+    for pair in _posseg().cut(text):
+        word = pair.word
+        if pair.flag not in _NAME_FLAGS or len(word) < 2 or word in out:
+            continue
+        forms = (word, word[1:], word[:-1]) if len(word) >= 3 else (word,)
+        if not any(f in hay for f in forms for hay in supports):
+            out.append(word)
+    return out
