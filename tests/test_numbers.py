@@ -232,3 +232,13 @@ def test_parse_change() -> None:
 def test_yuanyue_is_january_but_not_after_an_amount() -> None:
     assert parse_date("教育部办公厅于元月3日印发", default_year=2023) == "2023-01-03"
     assert parse_date("人均500万元月均增长", default_year=2023) is None
+
+
+def test_a_date_is_supported_as_a_date_not_as_two_numbers() -> None:
+    from agent.text.numbers import month_days, unsupported_dates
+
+    assert month_days("7月24日至31日，全体中层干部参加培训") == {(7, 24), (7, 31)}
+    quote = "在第九个“7·15世界青年技能日”到来之际，活动今天在实训中心举行"
+    assert unsupported_dates("活动是9月15日举行的", [quote]) == ["9月15日"]  # 九 and 15 are there
+    assert unsupported_dates("活动7月15日举行", [quote], [(7, 15)]) == []  # the day 今天 names
+    assert unsupported_dates("培训7月31日结束", ["7月24日至31日举办"]) == []

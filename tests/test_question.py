@@ -334,3 +334,18 @@ def test_a_money_question_needs_an_amount_in_yuan() -> None:
     assert "金额" in spec.unmet(wider, "", [wider], "放宽")
     assert "金额" not in spec.unmet("中级（四级）1500元", "", ["中级（四级）1500元"], "1500元")
     assert QuestionSpec("一等奖奖励多少？").units == ["CNY"]
+
+
+def test_a_day_named_by_the_report_answers_when() -> None:
+    from agent.qa.answer import report_days, resolved_day, with_report_days
+    from agent.qa.question import has_date, has_day
+
+    sentence = "主题日活动今天在市实训中心举行"
+    assert has_date(sentence) and has_day(sentence)
+    assert resolved_day(sentence, "2023-07-15") == "今天即2023年7月15日"
+    assert resolved_day("昨日，会议在长沙召开", "2023-03-01") == "昨日即2023年2月28日"
+    assert resolved_day(sentence, None) is None
+    assert report_days(sentence, "2023-07-15") == [(7, 15)]
+    assert with_report_days("活动今天举行", ["今天即2023年7月15日"]) == (
+        "活动今天举行（今天即2023年7月15日，据发布日期）")
+    assert with_report_days("活动7月15日举行", ["今天即2023年7月15日"]) == "活动7月15日举行"

@@ -553,7 +553,7 @@ def finalise_alliance(doc: Document, window: Window, m: AllianceMention) -> Alli
 
 
 def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | None:
-    from agent.text.dates import shift_day, without_dateline
+    from agent.text.dates import relative_day, shift_day, without_dateline
     from agent.text.numbers import parse_dated
 
     found = locate_quote(doc, m.evidence, within=(window.start, window.end))
@@ -565,8 +565,8 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
     date, inferred = parse_dated(m.date, doc.published_year) if m.date else (None, False)
     if date is None:
         date, inferred = parse_dated(without_dateline(evidence.quote), doc.published_year)
-    if date is None and (days := relative_day(evidence.quote)) is not None:
-        date, inferred = shift_day(doc.published, days), True
+    if date is None and (relative := relative_day(evidence.quote)) is not None:
+        date, inferred = shift_day(doc.published, relative[1]), True
     stated = _stated_fields(doc, clean_start)
     return Event(
         name=name,
@@ -610,14 +610,6 @@ def event_type(name: str, said: str) -> str:
     if said in NAMED_TYPES and said not in simple:
         return "其他"
     return said or "其他"
-
-
-RELATIVE_DAYS: dict[str, int] = lexicon.table("events", "relative_days")
-
-
-def relative_day(sentence: str) -> int | None:
-    """Days from the publication date that ``sentence`` names (今天 → 0, 昨日 → -1)."""
-    return next((days for word, days in RELATIVE_DAYS.items() if word in sentence), None)
 
 
 def _stated_fields(doc: Document, clean_start: int) -> EventFields:

@@ -281,12 +281,13 @@ class AnswerVerifier:
 
     def claim_problems(self, claim: ClaimDraft) -> list[str]:
         from agent.text.nouns import unsupported_terms
-        from agent.text.numbers import unsupported_numbers
+        from agent.text.numbers import unsupported_dates, unsupported_numbers
 
         if not claim.citations:
             return ["缺少 citations / every claim needs a quote"]
         found: list[Evidence] = []
         articles: list[str] = [self.question]
+        days: list[tuple[int, int]] = []  # days the quotes name as 今天/昨日
         problems: list[str] = []
         for cit in claim.citations:
             res = self.citation(cit.source, cit.quote)
@@ -295,9 +296,12 @@ class AnswerVerifier:
             else:
                 found.append(res[1])
                 articles.append(res[0].doc.search_text)
+                days += report_days(res[1].quote, res[0].doc.published)
         if problems:
             return problems
-        missing = unsupported_numbers(claim.text, [e.quote for e in found])
+        quotes = [e.quote for e in found]
+        missing = unsupported_numbers(claim.text, quotes) or unsupported_dates(
+            claim.text, quotes, days)
         if missing:
             return [f"数字 {'、'.join(missing)} 不在引文中（引文必须包含这些数字）/ "
                     "numbers not in the quotes"]
@@ -533,6 +537,36 @@ def _cited_text(src: Source, ev: Evidence) -> str:
     return "".join(parts) or search_form(ev.quote)
 
 
+def report_days(quote: str, published: str | None) -> list[tuple[int, int]]:
+    """The (month, day) that 今天/昨日 in ``quote`` name by the publication date."""
+    from agent.text.dates import parse_iso, relative_day, shift_day
+
+    found = relative_day(quote)
+    day = parse_iso(shift_day(published, found[1])) if found else None
+    if day is None or day.month is None or day.day is None:
+        return []
+    return [(day.month, day.day)]
+
+
+def resolved_day(sentence: str, published: str | None) -> str | None:
+    """“今天即2023年7月15日” for a sentence that names its day relative to the report's
+    publication date; None when it does not or the date is unknown."""
+    from agent.text.dates import parse_iso, relative_day, shift_day
+
+    found = relative_day(sentence)
+    day = parse_iso(shift_day(published, found[1])) if found else None
+    if found is None or day is None:
+        return None
+    return f"{found[0]}即{day.year}年{day.month}月{day.day}日"
+
+
+def with_report_days(text: str, days: Sequence[str]) -> str:
+    """``text`` telling the reader the dates of ``days`` (from :func:`resolved_day`) it
+    does not state: “活动今天在…举行” is dated by the report's publication date."""
+    told = [d for d in dict.fromkeys(days) if d.split("年", 1)[1] not in text]
+    return text + "".join(f"（{d}，据发布日期）" for d in told)
+
+
 def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[Source],
              script: str) -> tuple[Answer, str] | str:
     """One validated answer call over ``sources``: the checked answer with the text of
@@ -557,6 +591,8 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
     cited: list[str] = []
     contexts: list[str] = []
     articles: list[str] = [search_form(question)]
+    relative_days: list[str] = []
+    days_named: list[tuple[int, int]] = []
     in_force: set[int] = set()
     for c in draft.claims:
         cits: list[Citation] = []
@@ -569,6 +605,9 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
             cited.append(_cited_text(src, ev))
             contexts.append(context_text(src.chunk, src.doc))
             articles.append(src.doc.search_text)
+            if day := resolved_day(cited[-1], src.doc.published):
+                relative_days.append(day)
+            days_named += report_days(ev.quote, src.doc.published)
             in_force |= years_in_force(src.doc.search_text, src.doc.cleaned_index(ev.start),
                                        src.doc.published)
         if cits:
@@ -576,15 +615,18 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
     if not claims:
         return "没有能核实的引文"
     from agent.text.nouns import unsupported_terms
-    from agent.text.numbers import unsupported_numbers
+    from agent.text.numbers import unsupported_dates, unsupported_numbers
 
     quotes = [ct.quote for cl in claims for ct in cl.citations]
     text = draft.answer.strip() or "".join(_sentence(c.text) for c in draft.claims)
     if (unsupported_numbers(text, quotes) or len(text) > MAX_ANSWER_CHARS
+            or unsupported_dates(text, quotes, days_named)
             or unsupported_terms(search_form(text), articles)):
         text = "".join(_sentence(c.text) for c in draft.claims)
     if says_not_given(text):
         return "回答说资料没有给出答案"
+    if spec.when or spec.day:
+        text = with_report_days(text, relative_days)
     unmet = spec.unmet("\n".join(cited), "\n".join(contexts), quotes, text, in_force=in_force)
     if unmet:
         return f"引用的资料中没有“{'、'.join(unmet)}”"
@@ -628,7 +670,10 @@ def extractive_answer(spec: QuestionSpec, cands: Sequence[Candidate],
     if spec.unmet(shown_text, context_text(cand.chunk, doc), [c.quote for c in citations],
                   shown_text, in_force=in_force):
         return None  # e.g. 哪所院校 asked but the anchored clauses name no school
-    text = _sentence(to_script(shown_text, script))
+    text = shown_text
+    if (spec.when or spec.day) and (day := resolved_day(shown_text, doc.published)):
+        text = with_report_days(text, [day])
+    text = _sentence(to_script(text, script))
     return Answer(question=spec.question, answer=text, answerable=True,
                   claims=[Claim(text=text, citations=citations)], citations=citations)
 

@@ -130,3 +130,12 @@ def shift_day(iso_day: str | None, days: int) -> str | None:
     day = dt.date(parts.year, parts.month, parts.day) + dt.timedelta(days=days)
     return day.isoformat()
 
+
+def relative_day(sentence: str) -> tuple[str, int] | None:
+    """The word in ``sentence`` that names a day relative to the publication date and
+    its offset in days (今天 → 0, 昨日 → -1), or None."""
+    from agent import lexicon
+
+    table: dict[str, int] = lexicon.table("numbers", "relative_days")
+    return next(((word, days) for word, days in table.items() if word in sentence), None)
+

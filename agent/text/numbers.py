@@ -30,6 +30,7 @@ input, so offsets always refer to the original string):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
@@ -483,6 +484,35 @@ def _mentions(text: str) -> list[tuple[int, str, list[float]]]:
         if v is not None:
             out.append((m.start(), text[m.start() : m.end()], [float(v)]))
     out.sort(key=lambda t: t[0])
+    return out
+
+
+def month_days(text: str) -> set[tuple[int, int]]:
+    """The (month, day) pairs ``text`` states; a day after a date of the same sentence
+    takes its month (“7月24日至31日” states 7-24 and 7-31)."""
+    out: set[tuple[int, int]] = set()
+    month: int | None = None
+    for d in _find_dates(normalize(text)):
+        if d.kind == "time":
+            continue
+        month = d.month if d.month is not None else month
+        if month is not None and d.day is not None:
+            out.add((month, d.day))
+    return out
+
+
+def unsupported_dates(answer: str, quotes: list[str],
+                      days: Iterable[tuple[int, int]] = ()) -> list[str]:
+    """Dates of ``answer`` with month and day that none of ``quotes`` states (nor
+    ``days``, e.g. the day 今天 in a quote names): “9月15日” is not supported by a quote
+    holding 第九 and 7·15 although both numbers are there."""
+    supported = set(days).union(*(month_days(q) for q in quotes))
+    norm = normalize(answer)
+    out: list[str] = []
+    for d in _find_dates(norm):
+        if d.kind != "time" and d.month is not None and d.day is not None:
+            if (d.month, d.day) not in supported:
+                out.append(answer[d.start : d.end])
     return out
 
 
