@@ -269,6 +269,21 @@ def test_a_claim_naming_what_the_article_never_writes_is_asked_again(
     assert all("深圳" not in c.text for c in answer.claims) and "深圳" not in answer.answer
 
 
+def test_focused_sentences_of_a_count_question_state_a_number(env: tuple[Store, LLM]) -> None:
+    from agent.index.retrieval import search
+    from agent.qa.focus import candidates
+    from agent.qa.question import QuestionSpec
+    from agent.text.normalize import NormalizedText
+    from agent.text.numbers import numbers_in
+
+    store, _llm = env
+    q = NormalizedText.of("齐齐哈尔现在有几个职教集团？")
+    hits = search(store, q, k=3, mode="hybrid")
+    cands = candidates(store, hits, QuestionSpec(q))
+    assert cands
+    assert all(numbers_in(c.doc.search_text[c.span[0] : c.span[1]]) for c in cands)
+
+
 def test_unsupported_terms_are_names_the_articles_never_write() -> None:
     from agent.text.nouns import unsupported_terms
 

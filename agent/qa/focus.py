@@ -57,6 +57,7 @@ def candidates(store: Store, hits: Sequence[Any], spec: QuestionSpec,
                docs: dict[str, Document] | None = None) -> list[Candidate]:
     """Sentences of the retrieved chunks that meet every requirement, best first."""
     from agent.ingest.chunking import split_sentences
+    from agent.text.numbers import numbers_in
 
     docs = {} if docs is None else docs
     seen: set[tuple[str, int, int]] = set()
@@ -75,6 +76,8 @@ def candidates(store: Store, hits: Sequence[Any], spec: QuestionSpec,
             sentence = doc.search_text[span[0]:span[1]]
             if spec.unmet(sentence, context, [sentence], any_role=True):
                 continue
+            if spec.count and not numbers_in(sentence):
+                continue  # “现在有几个成员” is answered by “现有成员6人”, not “带领工作室成员…”
             own = coverage(spec.words, sentence)
             if max(own, 0.5 * chunk_cover) < MIN_SENTENCE_COVERAGE:
                 continue
