@@ -98,3 +98,9 @@ def test_a_concept_in_someones_affiliation_is_not_the_topic() -> None:
     assert not uses_concept("国家二级心理咨询师、省教育厅职业教育专家库成员徐某参加汇报演出")
     assert uses_concept("某职教集团理事长表示，要推动职业教育高质量发展")  # the second use counts
     assert uses_concept("全市职业院校技能大赛在某校举行")
+    assert not uses_concept("某老是中华职业教育社的优秀领导人，全国政协委员")
+
+
+def test_part_time_teachers_are_not_vocational_education() -> None:
+    assert concept_terms("社区工作人员和专、兼职教师67人参加学习") == []
+    assert concept_terms("推动职教高质量发展") == ["职教"]

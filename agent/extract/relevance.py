@@ -59,6 +59,8 @@ def concept_terms(search_text: str) -> list[str]:
     long_terms, short_terms = _concepts()
     found = [t for t in long_terms if t in search_text]
     if short_terms:
+        for word in lexicon.words("topic", "not_concepts"):
+            search_text = search_text.replace(word, " ")
         words = set(tokenize(search_text))
         found += [t for t in short_terms if t in words]
     return found
