@@ -220,13 +220,13 @@ def test_confirm_hook_merges_borderline_once() -> None:
         return True
 
     # a borderline pair (bigram Jaccard between the two bounds), no quoted insert
-    items = [alliance("某市数字工匠中高政园企共育联盟", n_ev=2),
-             alliance("某市数字工匠共育联盟", doc="d2"),
-             alliance("某市数字工匠共育联盟", doc="d3")]
+    items = [alliance("长沙湘智造智能制造共育联盟", n_ev=2),
+             alliance("长沙智能制造共育联盟", doc="d2"),
+             alliance("长沙智能制造共育联盟", doc="d3")]
     assert len(dedupe_within(items)) == 2
     out = dedupe_within(items, confirm=judge)
     assert len(out) == 1
-    assert out[0].name == "某市数字工匠中高政园企共育联盟"
+    assert out[0].name == "长沙湘智造智能制造共育联盟"
     assert len(calls) == 1
 
 
@@ -323,6 +323,6 @@ def test_merge_items_fills_doc_ids_and_keeps_inputs() -> None:
 def test_a_name_written_again_without_its_quoted_insert_is_the_same() -> None:
     from agent.extract.merge import resolve
 
-    assert resolve("某市数字工匠“中高政园企”共育联盟", "某市数字工匠共育联盟")
+    assert resolve("长沙“湘智造”智能制造产业学院", "长沙智能制造产业学院")
     # what is left must still be distinctive
     assert not resolve("“对俄经贸”产教融合共同体", "产教融合共同体")

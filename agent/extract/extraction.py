@@ -582,8 +582,6 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
     )
 
 
-
-
 def completed_name(doc: Document, window: Window, name: str) -> str:
     """``name`` with the words after it in the text that finish it as an event name."""
     found = locate_quote(doc, name, within=(window.start, window.end)) if name else None

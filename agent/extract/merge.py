@@ -21,7 +21,7 @@ Name rule (:func:`resolve`, used for alliances and events), on canonical names `
    (e.g. an LLM) when given, else different.
 
 Before these, a name that is the other without a quoted insert is the same when it stays
-distinctive ("绍兴数字工匠共育联盟" for "绍兴数字工匠“中高政园企”共育联盟").
+distinctive ("长沙智能制造产业学院" written later for "长沙“湘智造”智能制造产业学院").
 
 Events additionally need compatible dates (no conflicting year/month/day). Targets merge
 when value, unit and deadline year are equal and the metrics are similar (equal or
@@ -130,8 +130,8 @@ _QUOTED = re.compile(r"“[^“”]{1,20}”|\"[^\"]{1,20}\"")
 
 
 def _without_quoted(a: str, b: str) -> bool:
-    """Whether one name is the other without a quoted insert ("绍兴数字工匠“中高政园企”
-    共育联盟" written later as "绍兴数字工匠共育联盟") and still distinctive."""
+    """Whether one name is the other without a quoted insert ("长沙“湘智造”智能制造产业
+    学院" written later as "长沙智能制造产业学院") and still distinctive."""
     for full, short in ((a, b), (b, a)):
         cs = canonical_name(short)
         if (_QUOTED.search(full) and canonical_name(_QUOTED.sub("", full)) == cs
