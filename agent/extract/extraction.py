@@ -553,7 +553,7 @@ def finalise_alliance(doc: Document, window: Window, m: AllianceMention) -> Alli
 
 
 def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | None:
-    from agent.text.dates import relative_day, shift_day, without_dateline
+    from agent.text.dates import named_day, without_dateline
     from agent.text.numbers import parse_dated
 
     found = locate_quote(doc, m.evidence, within=(window.start, window.end))
@@ -565,8 +565,8 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
     date, inferred = parse_dated(m.date, doc.published_year) if m.date else (None, False)
     if date is None:
         date, inferred = parse_dated(without_dateline(evidence.quote), doc.published_year)
-    if date is None and (relative := relative_day(evidence.quote)) is not None:
-        date, inferred = shift_day(doc.published, relative[1]), True
+    if date is None and (named := named_day(evidence.quote, doc.published)):
+        date, inferred = named[1].isoformat(), True
     stated = _stated_fields(doc, clean_start)
     return Event(
         name=name,

@@ -539,25 +539,22 @@ def _cited_text(src: Source, ev: Evidence) -> str:
 
 def report_days(quote: str, published: str | None) -> list[tuple[int, int]]:
     """The (month, day) that 今天/昨日 in ``quote`` name by the publication date."""
-    from agent.text.dates import parse_iso, relative_day, shift_day
+    from agent.text.dates import named_day
 
-    found = relative_day(quote)
-    day = parse_iso(shift_day(published, found[1])) if found else None
-    if day is None or day.month is None or day.day is None:
-        return []
-    return [(day.month, day.day)]
+    named = named_day(quote, published)
+    return [(named[1].month, named[1].day)] if named else []
 
 
 def resolved_day(sentence: str, published: str | None) -> str | None:
     """“今天即2023年7月15日” for a sentence that names its day relative to the report's
     publication date; None when it does not or the date is unknown."""
-    from agent.text.dates import parse_iso, relative_day, shift_day
+    from agent.text.dates import named_day
 
-    found = relative_day(sentence)
-    day = parse_iso(shift_day(published, found[1])) if found else None
-    if found is None or day is None:
+    named = named_day(sentence, published)
+    if named is None:
         return None
-    return f"{found[0]}即{day.year}年{day.month}月{day.day}日"
+    word, day = named
+    return f"{word}即{day.year}年{day.month}月{day.day}日"
 
 
 def with_report_days(text: str, days: Sequence[str]) -> str:

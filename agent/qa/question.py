@@ -60,10 +60,12 @@ _OPINION_CUE = re.compile(
     "(?!" + "|".join(lexicon.words("questions", "words.courtesies")) + ")")
 _YES_NO_Q = re.compile("|".join(lexicon.words("questions", "words.yes_no")) + r"|吗[？?]?$")
 # A date, not a duration: 2023年, 7月, 15日, 二〇二三年, 七月 (“五年的发展历程” is no date).
+# 今天/昨日 name a day by the report's publication date (the answer then states it).
+_REPORT_DAYS = "|".join(lexicon.table("numbers", "relative_days"))
 _DATE_WORD = re.compile(
     r"\d{4}\s*年|\d{1,2}\s*月|\d{1,2}\s*[日号]|[〇零一二三四五六七八九]{4}年"
     r"|[一二三四五六七八九十]{1,3}月|[一二三四五六七八九十]{1,3}[日号]|[上下]午|当天|今年|去年"
-    r"|今天|今日|昨天|昨日"  # days by the publication date, which the answer then states
+    rf"|{_REPORT_DAYS}"
 )
 
 OFFICE_TITLES = lexicon.words("questions", "words.office_titles")
@@ -482,9 +484,8 @@ def has_date(text: str) -> bool:
     return _DATE_WORD.search(_without_dateline(text)) is not None
 
 
-# 今天/昨日 name the day by the report's publication date (the answer then states it).
 _DAY = re.compile(
-    r"\d{1,2}\s*[日号]|[一二三四五六七八九十]{1,3}[日号]|当天|当日|今天|今日|昨天|昨日"
+    rf"\d{{1,2}}\s*[日号]|[一二三四五六七八九十]{{1,3}}[日号]|当天|当日|{_REPORT_DAYS}"
 )
 
 

@@ -7,6 +7,7 @@ Chinese text (``6月12日``, ``2023年底``) is :func:`agent.text.numbers.parse_
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -121,8 +122,6 @@ def sort_key(value: str | None) -> tuple[int, int, int, int]:
 
 def shift_day(iso_day: str | None, days: int) -> str | None:
     """The full ISO date ``days`` after ``iso_day`` (None unless it is a full date)."""
-    import datetime as dt
-
     parts = parse_iso(iso_day)
     if parts is None or None in parts:
         return None
@@ -139,3 +138,11 @@ def relative_day(sentence: str) -> tuple[str, int] | None:
     table: dict[str, int] = lexicon.table("numbers", "relative_days")
     return next(((word, days) for word, days in table.items() if word in sentence), None)
 
+
+def named_day(sentence: str, published: str | None) -> tuple[str, dt.date] | None:
+    """The word in ``sentence`` that names a day relative to the publication date and
+    that day (“今天” in a report of 2023-07-15 → 2023-07-15); None when there is no such
+    word or the publication date is not a full date."""
+    found = relative_day(sentence)
+    day = shift_day(published, found[1]) if found else None
+    return (found[0], dt.date.fromisoformat(day)) if found and day else None

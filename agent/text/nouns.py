@@ -62,7 +62,6 @@ def trailing_nouns(text: str, form: str) -> str:
     return text[start:]
 
 
-
 # Words skipped between a verb and the thing it counts ("进入本次决赛", "培养各类人才").
 _SKIPPED_FLAGS = frozenset({"r", "ul", "uz", "ug", "m"})
 
