@@ -18,6 +18,12 @@ def test_split_keeps_quotation_together() -> None:
     assert spans == ["他说：“我们要做好。大家一起努力！”然后离开了。", "第二句？"]
 
 
+def test_an_opening_mark_typed_for_the_closing_one_ends_the_quotation() -> None:
+    text = "学院在全省“创新杯“技能大赛中获一等奖。此后举行了校赛。"
+    spans = [text[s:e] for s, e in split_sentences(text)]
+    assert spans == ["学院在全省“创新杯“技能大赛中获一等奖。", "此后举行了校赛。"]
+
+
 def test_split_on_line_breaks_and_semicolons() -> None:
     text = "第一段；第二句\n\n  第三段。"
     assert [text[s:e] for s, e in split_sentences(text)] == ["第一段；", "第二句", "第三段。"]

@@ -137,6 +137,27 @@ def test_an_event_held_today_is_dated_by_the_report() -> None:
     assert relative_day("8月1日，会议召开") is None
 
 
+def test_a_stage_of_a_contest_is_an_event_held_by_the_reporting_school() -> None:
+    text = ("2023-08-10 09:00，正文：近日，某某交通职业技术学院代表队在全省技能大赛中获奖。"
+            "此次比赛，学院高度重视，去年下半年组织了学生职业技能大赛的初赛，今年5月举行了"
+            "“匠心杯”职业技能大赛的校赛。本届大赛的决赛在省城举行。")
+    doc = document_from_text(text, path="s.txt", doc_id="s")
+    events = {}
+    for window in _windows(doc, X.EVENT_WORDS):
+        for mention in X.code_event_mentions(doc, window):
+            if (event := X.finalise_event(doc, window, mention)) is not None:
+                events[event.name] = event
+    assert set(events) >= {"学生职业技能大赛初赛", "“匠心杯”职业技能大赛校赛"}
+    assert "本届大赛决赛" not in events
+    stage = events["“匠心杯”职业技能大赛校赛"]
+    assert (stage.date, stage.event_type) == ("2023-05", "比赛")
+    assert stage.organizers == ["某某交通职业技术学院"]
+    from agent.extract.event_fields import self_organiser_span
+
+    # a school that only takes part is no organiser
+    assert self_organiser_span("学院师生参加了全省大赛的决赛", "某某学院师生参加了…") is None
+
+
 def test_targets_by_code_with_deadline_and_qualifiers() -> None:
     doc = _doc("001")
     targets = [t for s, e in X.split_sentences(doc.text) for t in X.targets_in_sentence(doc, s, e)]
@@ -412,6 +433,15 @@ def test_a_general_noun_is_named_with_the_verb_that_says_which_are_counted() -> 
     got = {t.amount_text: t.metric for t in _targets(text)}
     assert got == {"6873个": "申报项目", "97个": "进入决赛项目", "达6400多个": "报名项目",
                    "10000余人": "培训学员", "80平方米": "实训基地", "4枚": "金牌"}
+
+
+def test_what_a_verb_before_the_amount_counts() -> None:
+    text = ("2023-08-01 10:00，正文：学院争取了40个在疆招生计划并开展了招生宣传。"
+            "某实业公司向某大学捐赠200万元。技能提升补贴标准为初级（五级）1000元。"
+            "到2025年建成2个以工业园区为依托的市域产教联合体。")
+    got = {t.amount_text: t.metric for t in _targets(text)}
+    assert got == {"40个": "在疆招生计划", "200万元": "捐赠资金", "1000元": "初级（五级）补贴标准",
+                   "2个": "市域产教联合体"}
 
 
 def test_persons_counted_without_a_counter_word() -> None:

@@ -312,6 +312,14 @@ def test_targets_merged_by_value_unit_year_and_metric() -> None:
     assert len(first.evidence) == 2
 
 
+def test_two_figures_of_one_clause_are_not_merged() -> None:
+    # "建成2个市域产教联合体、2个市域实践中心": same value, one metric inside the other
+    union = target("市域产教联合体", 2, "个", 2025, doc="d1")
+    centre = target("市域", 2, "个", 2025, doc="d1").model_copy(update={"evidence": union.evidence})
+    merged = merge_items([DocumentExtraction(doc_id="d1", path="a.txt", targets=[union, centre])])
+    assert [t.metric for t in merged.targets] == ["市域产教联合体", "市域"]
+
+
 def test_merge_items_fills_doc_ids_and_keeps_inputs() -> None:
     a = Alliance(name="中原经济区技工教育联盟", evidence=[ev("d9", 0)])
     d = DocumentExtraction(doc_id="d9", path="x.txt", alliances=[a])

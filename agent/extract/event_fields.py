@@ -81,3 +81,29 @@ def referring_fields(sentence: str, form: str | None = None) -> EventFields:
         return EventFields()
     found = event_fields(sentence, form)
     return EventFields(organizers=found.organizers, hosts=found.hosts)
+
+
+_SELF_CLAUSE = re.compile(
+    rf"(?:^|[，,；;])(?P<word>{lexicon.alternation('events', 'self_references')})"
+)
+_SELF_HELD = re.compile(lexicon.alternation("events", "self_held_verbs"))
+_GUEST = re.compile(lexicon.alternation("events", "guest_verbs"))
+_SCHOOL_NAME = re.compile(
+    r"(?:^|(?<=[\s，,。；;：:）)”在于的和与及]))(?:(?![在于的和与及])[\u4e00-\u9fff]){2,20}?"
+    r"(?:学院|学校|大学)"
+)
+
+
+def self_organiser_span(sentence_form: str, document_form: str) -> tuple[int, int] | None:
+    """Where the document names the school that holds the event of ``sentence_form``, when
+    a clause of it has the school's short self-reference as subject and a holding verb
+    follows ("学院…精心组织，…举行了…校赛"): the first full school name the word can mean
+    (offsets of ``document_form``, the same-length search form of the document)."""
+    m = _SELF_CLAUSE.search(sentence_form)
+    if m is None or _GUEST.search(sentence_form) or not _SELF_HELD.search(sentence_form, m.end()):
+        return None
+    endings = ("学院",) if m["word"].endswith("院") else ("学院", "学校", "大学")
+    for name in _SCHOOL_NAME.finditer(document_form):
+        if name.group().endswith(endings):
+            return name.start(), name.end()
+    return None

@@ -568,6 +568,9 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
     if date is None and (named := named_day(evidence.quote, doc.published)):
         date, inferred = named[1].isoformat(), True
     stated = _stated_fields(doc, clean_start)
+    organizers = _names(m.organizers) or stated.organizers
+    if not organizers and (school := _self_organiser(doc, evidence)):
+        organizers = [school]
     return Event(
         name=name,
         event_type=event_type(name, m.event_type),
@@ -575,7 +578,7 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
         date_text=m.date,
         date_inferred=inferred,
         location=m.location or stated.location,
-        organizers=_names(m.organizers) or stated.organizers,
+        organizers=organizers,
         hosts=_names(m.hosts) or stated.hosts,
         evidence=[evidence],
         doc_ids=[doc.doc_id],
@@ -621,6 +624,15 @@ def _stated_fields(doc: Document, clean_start: int) -> EventFields:
         return EventFields()
     s, e = spans[at][0], spans[min(at + 1, len(spans) - 1)][1]
     return event_fields(doc.text[s:e], doc.search_text[s:e])
+
+
+def _self_organiser(doc: Document, evidence: Evidence) -> str | None:
+    """The school of a report that holds the event itself ("学院…举行了…校赛")."""
+    from agent.extract.event_fields import self_organiser_span
+
+    s, e = doc.cleaned_index(evidence.start), doc.cleaned_index(evidence.end)
+    span = self_organiser_span(doc.search_text[s:e], doc.search_text)
+    return doc.text[span[0] : span[1]] if span else None
 
 
 EVENT_NOUNS = lexicon.words("extraction", "events.nouns")
@@ -720,11 +732,25 @@ GENERIC_NOUNS = frozenset(lexicon.words("extraction", "targets.generic_counted_n
 COUNTING_VERBS = frozenset(lexicon.words("extraction", "targets.counting_verbs"))
 
 
-def _metric(text: str, form: str, start: int, end: int) -> str:
+# What a sum or a number of persons counts when only a verb names it: "某公司向某大学捐赠
+# 200万元" → 捐赠资金, "特批招收200人" → 招收人数.
+COUNTED_BY_VERB = {"CNY": "资金", "persons": "人数", "人": "人数"}
+# "补贴标准为初级（五级）" names the figure by what follows 为 and the noun before it.
+_COPULA = re.compile(r"(?:为|是)(?=[^为是，,。；;]{2,12}$)")
+
+
+def _metric(text: str, form: str, start: int, end: int, unit: str | None = None) -> str:
     """What the amount ``text[start:end]`` counts: the nouns right after it (“吸引了67所
     职业院校”), else the nouns that end the words before it (“国家级技能大师工作室40个”,
-    “在校生比上年增加1.2万人”), else the words around it. ``form`` is the search form."""
-    from agent.text.nouns import leading_nouns, predicate_after, trailing_nouns, verb_before
+    “在校生比上年增加1.2万人”), else what the verb before it governs (“争取了40个在疆招生
+    计划”, “捐赠200万元”), else the words around it. ``form`` is the search form."""
+    from agent.text.nouns import (
+        leading_nouns,
+        object_after,
+        predicate_after,
+        trailing_nouns,
+        verb_before,
+    )
 
     if form[end : end + 1] == "的":  # "80平方米的实训基地": the measure of the thing after 的
         end += 1
@@ -747,7 +773,18 @@ def _metric(text: str, form: str, start: int, end: int) -> str:
         if form[noun_at:cut] in GENERIC_NOUNS:  # "累计培训学员10000余人" → 培训学员
             return verb_before(text[:noun_at], form[:noun_at], COUNTING_VERBS) + phrase
         return phrase
+    if verb := verb_before(text[:cut], form[:cut]):
+        clause_end = end + len(re.split(r"[，,。；;]", form[end:])[0])
+        counted = object_after(text[end:clause_end], form[end:clause_end])
+        if len(counted) >= 2:
+            return counted
+        if unit in COUNTED_BY_VERB and not form[end:stop].strip():
+            return verb + COUNTED_BY_VERB[unit]
+    if copula := _COPULA.search(form[:cut]):  # "补贴标准为初级（五级）1000元"
+        named = trailing_nouns(text[: copula.start()], form[: copula.start()])
+        return text[copula.end() : cut] + _noun_phrase(named) if named else text[copula.end() : cut]
     return _words_around(text, text[start:end])
+
 
 
 def _words_around(clause: str, raw: str) -> str:
@@ -916,7 +953,7 @@ def targets_in_sentence(doc: Document, s: int, e: int,
         out.append(
             Target(
                 description=clause,
-                metric=_metric(mtext, mform, at, at + len(q.raw)),
+                metric=_metric(mtext, mform, at, at + len(q.raw), q.unit),
                 value=q.value,
                 unit=q.unit,
                 qualifier=q.qualifier,
@@ -1113,6 +1150,11 @@ HELD = re.compile(
     rf"(?:{_HELD_LE}|{_alt('events.held_verbs_before_name')})(?P<name>" + EVENT_NAME + ")"
     r"(?P<more>(?:[和、及与]" + EVENT_NAME + ")*)"
 )
+CONTEST_STAGE = re.compile(
+    rf"(?:{_HELD_LE}|{_alt('events.stage_verbs')}了?)"
+    r"(?P<contest>[^，,。；;：:（）()的]{2,40}?赛)的"
+    rf"(?P<stage>{_alt('events.contest_stages')})"
+)
 HELD_AT = re.compile(
     r"(?P<name>[^，,。；;：:（）()“”]{4,40}?" + EVENT_SUFFIX + ")"
     rf"(?:{_alt('events.held_at_prepositions')})[^，,。；;]{{2,30}}?"
@@ -1139,6 +1181,17 @@ def code_event_mentions(doc: Document, window: Window) -> list[EventMention]:
                 continue
             kind = next((t for suffix, t in EVENT_TYPES if simple_name.endswith(suffix)), "其他")
             out.append(EventMention(name=name, event_type=kind, evidence=doc.text[s:e][:120]))
+        for m in CONTEST_STAGE.finditer(simple):
+            if len(m.group("contest")) < 6 or m.group("contest")[0] in "本该此这":
+                continue  # "本届大赛的决赛" names no contest
+            clause_start = _clause(simple, m.start(), m.end())[0]
+            clause = doc.text[s + clause_start : s + m.end()]
+            out.append(EventMention(
+                name=doc.text[s + m.start("contest") : s + m.end("contest")] + m.group("stage"),
+                event_type="比赛",
+                date=clause[: m.start() - clause_start] or None,
+                evidence=clause[-120:],
+            ))
     return out
 
 

@@ -331,6 +331,11 @@ def _unit_key(unit: str | None) -> str:
     return canonical_name(unit) if unit else ""
 
 
+def _same_clause(a: Target, b: Target) -> bool:
+    spans = {(e.doc_id, e.start, e.end) for e in a.evidence}
+    return any((e.doc_id, e.start, e.end) in spans for e in b.evidence)
+
+
 def targets_match(a: Target, b: Target) -> bool:
     """Same value, unit and deadline year, and similar metrics."""
     if not math.isclose(a.value, b.value, rel_tol=1e-9, abs_tol=1e-12):
@@ -340,7 +345,8 @@ def targets_match(a: Target, b: Target) -> bool:
     ma, mb = canonical_name(a.metric), canonical_name(b.metric)
     if ma == mb:
         return True
-    if not ma or not mb:
+    if not ma or not mb or _same_clause(a, b):
+        # one clause states each figure once: "建成2个…市域产教联合体、2个市域…实践中心"
         return False
     short, long = (ma, mb) if len(ma) <= len(mb) else (mb, ma)
     if len(short) >= 2 and short in long:

@@ -43,7 +43,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         ch = text[i]
         if expected_closers and i - opened_at > MAX_QUOTED_CHARS:
             expected_closers.clear()  # an unbalanced mark (“江南大侠”““浦东人瑞”), not a quotation
-        if ch in OPEN_QUOTES:
+        if ch in OPEN_QUOTES and expected_closers and expected_closers[-1] == OPEN_QUOTES[ch]:
+            # The same mark cannot nest (Chinese nests “…‘…’…”): an opening mark typed for
+            # the closing one, as in 湖南省“互联网+“大学生创新创业大赛.
+            expected_closers.pop()
+        elif ch in OPEN_QUOTES:
             if not expected_closers:
                 opened_at = i
             expected_closers.append(OPEN_QUOTES[ch])

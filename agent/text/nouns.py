@@ -82,14 +82,38 @@ def predicate_after(text: str, form: str, verbs: frozenset[str]) -> str:
     return out
 
 
-def verb_before(text: str, form: str, verbs: frozenset[str]) -> str:
-    """One of ``verbs`` that ``text`` ends with, past 了 and words such as 各类 ("通过大创网
-    申报" → 申报); "" when it ends with another word."""
+def verb_before(text: str, form: str, verbs: frozenset[str] | None = None) -> str:
+    """One of ``verbs`` (any verb when None) that ``text`` ends with, past 了 and words such
+    as 各类 ("通过大创网申报" → 申报, "某公司向某大学捐赠" → 捐赠); "" when it ends with
+    another word."""
     for start, stop, flag in reversed(_tagged(form)):
         if flag in _SKIPPED_FLAGS:
             continue
-        return text[start:stop] if form[start:stop] in verbs else ""
+        word = form[start:stop]
+        # any verb: two characters at least, so that modal 可 or 将 is not taken for one
+        found = word in verbs if verbs is not None else flag == "v" and len(word) >= 2
+        return text[start:stop] if found else ""
     return ""
+
+
+# Flags that end the object of a verb: conjunctions (并, 和), particles (的, 了), punctuation.
+_OBJECT_END_FLAGS = frozenset({"c", "uj", "ul", "uz", "ug", "x"})
+
+
+def object_after(text: str, form: str, longest: int = 10) -> str:
+    """The words ``text`` starts with up to a conjunction, particle or punctuation, cut
+    back to end on a noun: what a verb before an amount counts ("在疆招生计划并在博开展…"
+    → 在疆招生计划); past a modifier with 的, the nouns after it ("以工业园区为依托的市域
+    产教联合体" → 市域产教联合体); "" when no such words."""
+    end = 0
+    for start, stop, flag in _tagged(form):
+        if form[start:stop] == "的":
+            return leading_nouns(text[stop:], form[stop:])
+        if flag in _OBJECT_END_FLAGS or stop > longest:
+            break
+        if flag in NOUN_FLAGS:
+            end = stop
+    return text[:end]
 
 
 # Flags of names and terms a claim can invent: nouns, places, organisations, people,
