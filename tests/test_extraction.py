@@ -435,6 +435,13 @@ def test_a_general_noun_is_named_with_the_verb_that_says_which_are_counted() -> 
                    "10000余人": "培训学员", "80平方米": "实训基地", "4枚": "金牌"}
 
 
+def test_bodies_listed_as_joining_an_alliance_are_its_members() -> None:
+    text = ("2023-08-01 10:00，正文：除两家实训中心之外，某某研究所、甲地铁、4M中国等9家机构也加入了"
+            "“某某实践基地”联盟。他加入了“某某实践基地”联盟。某公司加入了另一个联盟。")
+    doc = document_from_text(text, path="j.txt", doc_id="j")
+    assert X.joined_members(doc, "“某某实践基地”联盟") == ["某某研究所", "甲地铁", "4M中国"]
+
+
 def test_what_a_verb_before_the_amount_counts() -> None:
     text = ("2023-08-01 10:00，正文：学院争取了40个在疆招生计划并开展了招生宣传。"
             "某实业公司向某大学捐赠200万元。技能提升补贴标准为初级（五级）1000元。"

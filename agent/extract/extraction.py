@@ -505,6 +505,33 @@ def _alliance_context(doc: Document, window: Window, name: str, evidence: Eviden
     return "\n".join(parts)
 
 
+_JOINED = re.compile(
+    r"(?:^|[，,；;：:])(?P<list>[^，,。；;：:]+?)"
+    rf"(?:等[0-9一二三四五六七八九十百多余]*[家个所]?(?:{_alt('alliances.member_kinds')})?)?"
+    rf"(?:也|均|都|正式|先后|共同)?(?:{_alt('alliances.join_verbs')})了?"
+)
+
+
+def joined_members(doc: Document, name: str) -> list[str]:
+    """Bodies that a sentence lists as joining the alliance ``name`` ("A、B、C等9家机构也
+    加入了X联盟"), in the document's script; a list of two or more only, so that a lone
+    subject ("他加入了…") is not taken for a member."""
+    from agent.extract.event_fields import listed_bodies
+    from agent.ingest.cleaning import search_form
+
+    key = search_form(name).strip("“”\"")
+    out: list[str] = []
+    for s, e in split_sentences(doc.text):
+        form = doc.search_text[s:e]
+        for m in _JOINED.finditer(form):
+            if not form[m.end() :].lstrip("“\"").startswith(key[:4]):
+                continue
+            bodies = listed_bodies(doc.text[s + m.start("list") : s + m.end("list")])
+            if len(bodies) >= 2:
+                out += [b for b in bodies if b not in out]
+    return out
+
+
 def _search_in(needle: str, haystack: str) -> bool:
     from agent.ingest.cleaning import search_form
 
@@ -541,6 +568,7 @@ def finalise_alliance(doc: Document, window: Window, m: AllianceMention) -> Alli
     members = [
         x for x in _names(m.members) if x != name and _is_org(doc, x) and _search_in(x, context)
     ]
+    members += [x for x in joined_members(doc, name) if x not in members]
     return Alliance(
         name=name,
         kind=alliance_kind(name),  # type: ignore[arg-type]
