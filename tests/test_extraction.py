@@ -435,6 +435,19 @@ def test_a_general_noun_is_named_with_the_verb_that_says_which_are_counted() -> 
                    "10000余人": "培训学员", "80平方米": "实训基地", "4枚": "金牌"}
 
 
+def test_an_occasion_the_news_was_learnt_at_is_no_event() -> None:
+    text = ("2023-07-21 10:00，正文：7月21日，记者从省人社厅新闻发布会上获悉，全省技能人才总量稳步增长。"
+            "7月20日，省人社厅召开全省技能人才工作推进会。")
+    doc = document_from_text(text, path="n.txt", doc_id="n")
+    window = _windows(doc, X.EVENT_WORDS)[0]
+    source = X.EventMention(name="省人社厅新闻发布会", event_type="会议",
+                            evidence="记者从省人社厅新闻发布会上获悉")
+    meeting = X.EventMention(name="全省技能人才工作推进会", event_type="会议",
+                             evidence="省人社厅召开全省技能人才工作推进会")
+    assert X.finalise_event(doc, window, source) is None
+    assert X.finalise_event(doc, window, meeting) is not None
+
+
 def test_bodies_listed_as_joining_an_alliance_are_its_members() -> None:
     text = ("2023-08-01 10:00，正文：除两家实训中心之外，某某研究所、甲地铁、4M中国等9家机构也加入了"
             "“某某实践基地”联盟。他加入了“某某实践基地”联盟。某公司加入了另一个联盟。")

@@ -590,6 +590,8 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
         return None
     clean_start = doc.cleaned_index(found.start)
     evidence = _sentence_evidence(doc, window, clean_start, clean_start + 1)
+    if is_news_source(doc, evidence, name):
+        return None
     date, inferred = parse_dated(m.date, doc.published_year) if m.date else (None, False)
     if date is None:
         date, inferred = parse_dated(without_dateline(evidence.quote), doc.published_year)
@@ -611,6 +613,21 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
         evidence=[evidence],
         doc_ids=[doc.doc_id],
     )
+
+
+_FROM_SOURCE = re.compile(rf"[上中]?(?:{_alt('events.source_verbs')})")
+
+
+def is_news_source(doc: Document, evidence: Evidence, name: str) -> bool:
+    """Whether the sentence writes the event as where the news was learnt ("从X新闻发布会
+    上获悉")."""
+    from agent.ingest.cleaning import search_form
+
+    s, e = doc.cleaned_index(evidence.start), doc.cleaned_index(evidence.end)
+    form, key = doc.search_text[s:e], search_form(name)
+    at = form.find(key)
+    return at > 0 and "从" in form[max(0, at - 20) : at] and bool(
+        _FROM_SOURCE.match(form, at + len(key)))
 
 
 def completed_name(doc: Document, window: Window, name: str) -> str:
