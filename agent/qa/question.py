@@ -22,7 +22,7 @@ from typing import Any, Literal, NamedTuple
 
 from agent import lexicon
 from agent.text.normalize import NormalizedText, search_form
-from agent.text.terms import says
+from agent.text.terms import says, terms_in
 
 # Question words and function words: never evidence of relevance.
 STOPWORDS = frozenset(lexicon.load("questions")["stopwords"].split())
@@ -270,13 +270,19 @@ def content_words(question: Question) -> list[str]:
     """Jieba words of the simplified question minus question/function words (order kept)."""
 
     out: list[str] = []
-    for w in NormalizedText.of(question).tokens:
+    query = NormalizedText.of(question)
+    for w in query.tokens:
         if w in STOPWORDS or w in ASKED_KINDS or w in out:
             continue
         if len(w) < 2 and not w.isdigit():
             continue
         out.append(w)
-    return out
+    # a term the cutter split into several words; not one inside a longer word or term
+    # (人社部 in 人社部门)
+    terms = terms_in(query.simplified)
+    split_terms = [t for t in terms if t not in out
+                   and not any(t in w and t != w for w in (*query.tokens, *terms))]
+    return out + split_terms
 
 
 def word_weight(word: str) -> float:
