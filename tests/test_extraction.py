@@ -121,14 +121,19 @@ def test_a_name_cut_short_at_a_quote_is_completed_from_the_text() -> None:
     assert event is not None and event.location == "某职业技术学院"  # 在X出席了
 
 
+def _finalised(text: str, name: str, evidence: str) -> X.Event | None:
+    """The event a model mention of ``name`` with ``evidence`` becomes in ``text``."""
+    doc = document_from_text(text, path="t.txt", doc_id="t")
+    window = _windows(doc, X.EVENT_WORDS)[0]
+    return X.finalise_event(doc, window, X.EventMention(name=name, event_type="其他",
+                                                         evidence=evidence))
+
+
 def test_an_event_held_today_is_dated_by_the_report() -> None:
     text = ("2023-07-15 09:00，正文：由市就业促进中心主办的“匠心杯”技能体验主题日活动今天在"
             "市实训中心举行。")
-    doc = document_from_text(text, path="t.txt", doc_id="t")
-    window = _windows(doc, X.EVENT_WORDS)[0]
-    mention = X.EventMention(name="“匠心杯”技能体验主题日活动", event_type="其他",
-                             evidence="“匠心杯”技能体验主题日活动今天在市实训中心举行")
-    event = X.finalise_event(doc, window, mention)
+    event = _finalised(text, "“匠心杯”技能体验主题日活动",
+                       "“匠心杯”技能体验主题日活动今天在市实训中心举行")
     assert event is not None
     assert (event.date, event.date_inferred) == ("2023-07-15", True)
     from agent.text.dates import relative_day
@@ -415,53 +420,41 @@ def test_event_names_cut_to_the_event(name: str, cleaned: str) -> None:
     assert X.clean_event_name(name) == cleaned
 
 
-def test_metric_is_the_thing_counted() -> None:
-    text = ("2023-08-01 10:00，正文：本届大赛职教赛道吸引了67所职业院校。"
-            "最终来自493所高校的1431名选手脱颖而出。"
-            "国家级技能大师工作室40个。当地相关专业点由39个增长至92个。"
-            "全省技工院校在校生比上年增加1.2万人。")
-    got = {t.amount_text: t.metric for t in _targets(text)}
-    assert got == {"67所": "职业院校", "493所": "高校", "1431名": "选手",
-                   "40个": "国家级技能大师工作室", "92个": "相关专业点",
-                   "1.2万人": "技工院校在校生"}
-
-
-def test_a_general_noun_is_named_with_the_verb_that_says_which_are_counted() -> None:
-    text = ("2023-08-01 10:00，正文：全省高校学生通过平台申报6873个项目，其中97个项目进入本次决赛。"
-            "报名项目达6400多个。某校累计培训学员10000余人。公司建设了80平方米的实训基地。"
-            "中国选手获得4枚金牌。")
-    got = {t.amount_text: t.metric for t in _targets(text)}
-    assert got == {"6873个": "申报项目", "97个": "进入决赛项目", "达6400多个": "报名项目",
-                   "10000余人": "培训学员", "80平方米": "实训基地", "4枚": "金牌"}
+@pytest.mark.parametrize(("text", "expected"), [
+    # the nouns after the amount, else those ending the words before it
+    ("本届大赛职教赛道吸引了67所职业院校。最终来自493所高校的1431名选手脱颖而出。"
+     "国家级技能大师工作室40个。当地相关专业点由39个增长至92个。"
+     "全省技工院校在校生比上年增加1.2万人。",
+     {"67所": "职业院校", "493所": "高校", "1431名": "选手", "40个": "国家级技能大师工作室",
+      "92个": "相关专业点", "1.2万人": "技工院校在校生"}),
+    # a general noun with the verb that says which are counted
+    ("全省高校学生通过平台申报6873个项目，其中97个项目进入本次决赛。报名项目达6400多个。"
+     "某校累计培训学员10000余人。公司建设了80平方米的实训基地。中国选手获得4枚金牌。",
+     {"6873个": "申报项目", "97个": "进入决赛项目", "达6400多个": "报名项目",
+      "10000余人": "培训学员", "80平方米": "实训基地", "4枚": "金牌"}),
+    # what the verb before the amount governs
+    ("学院争取了40个在疆招生计划并开展了招生宣传。某实业公司向某大学捐赠200万元。"
+     "技能提升补贴标准为初级（五级）1000元。到2025年建成2个以工业园区为依托的市域产教联合体。",
+     {"40个": "在疆招生计划", "200万元": "捐赠资金", "1000元": "初级（五级）补贴标准",
+      "2个": "市域产教联合体"}),
+])
+def test_what_a_figure_counts(text: str, expected: dict[str, str]) -> None:
+    targets = _targets("2023-08-01 10:00，正文：" + text)
+    assert {t.amount_text: t.metric for t in targets} == expected
 
 
 def test_an_occasion_the_news_was_learnt_at_is_no_event() -> None:
-    text = ("2023-07-21 10:00，正文：7月21日，记者从省人社厅新闻发布会上获悉，全省技能人才总量稳步增长。"
-            "7月20日，省人社厅召开全省技能人才工作推进会。")
-    doc = document_from_text(text, path="n.txt", doc_id="n")
-    window = _windows(doc, X.EVENT_WORDS)[0]
-    source = X.EventMention(name="省人社厅新闻发布会", event_type="会议",
-                            evidence="记者从省人社厅新闻发布会上获悉")
-    meeting = X.EventMention(name="全省技能人才工作推进会", event_type="会议",
-                             evidence="省人社厅召开全省技能人才工作推进会")
-    assert X.finalise_event(doc, window, source) is None
-    assert X.finalise_event(doc, window, meeting) is not None
+    text = ("2023-07-21 10:00，正文：7月21日，记者从省人社厅新闻发布会上获悉，"
+            "全省技能人才总量稳步增长。7月20日，省人社厅召开全省技能人才工作推进会。")
+    assert _finalised(text, "省人社厅新闻发布会", "记者从省人社厅新闻发布会上获悉") is None
+    assert _finalised(text, "全省技能人才工作推进会", "省人社厅召开全省技能人才工作推进会")
 
 
 def test_bodies_listed_as_joining_an_alliance_are_its_members() -> None:
-    text = ("2023-08-01 10:00，正文：除两家实训中心之外，某某研究所、甲地铁、4M中国等9家机构也加入了"
-            "“某某实践基地”联盟。他加入了“某某实践基地”联盟。某公司加入了另一个联盟。")
+    text = ("2023-08-01 10:00，正文：除两家实训中心之外，某某研究所、甲地铁、4M中国等9家"
+            "机构也加入了“某某实践基地”联盟。他加入了“某某实践基地”联盟。某公司加入了另一个联盟。")
     doc = document_from_text(text, path="j.txt", doc_id="j")
     assert X.joined_members(doc, "“某某实践基地”联盟") == ["某某研究所", "甲地铁", "4M中国"]
-
-
-def test_what_a_verb_before_the_amount_counts() -> None:
-    text = ("2023-08-01 10:00，正文：学院争取了40个在疆招生计划并开展了招生宣传。"
-            "某实业公司向某大学捐赠200万元。技能提升补贴标准为初级（五级）1000元。"
-            "到2025年建成2个以工业园区为依托的市域产教联合体。")
-    got = {t.amount_text: t.metric for t in _targets(text)}
-    assert got == {"40个": "在疆招生计划", "200万元": "捐赠资金", "1000元": "初级（五级）补贴标准",
-                   "2个": "市域产教联合体"}
 
 
 def test_persons_counted_without_a_counter_word() -> None:
