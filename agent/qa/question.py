@@ -22,7 +22,7 @@ from typing import Any, Literal, NamedTuple
 
 from agent import lexicon
 from agent.text.normalize import NormalizedText, search_form
-from agent.text.terms import says, terms_in
+from agent.text.terms import says
 
 # Question words and function words: never evidence of relevance.
 STOPWORDS = frozenset(lexicon.load("questions")["stopwords"].split())
@@ -270,19 +270,13 @@ def content_words(question: Question) -> list[str]:
     """Jieba words of the simplified question minus question/function words (order kept)."""
 
     out: list[str] = []
-    query = NormalizedText.of(question)
-    for w in query.tokens:
+    for w in NormalizedText.of(question).tokens:
         if w in STOPWORDS or w in ASKED_KINDS or w in out:
             continue
         if len(w) < 2 and not w.isdigit():
             continue
         out.append(w)
-    # a term the cutter split into several words; not one inside a longer word or term
-    # (人社部 in 人社部门)
-    terms = terms_in(query.simplified)
-    split_terms = [t for t in terms if t not in out
-                   and not any(t in w and t != w for w in (*query.tokens, *terms))]
-    return out + split_terms
+    return out
 
 
 def word_weight(word: str) -> float:

@@ -47,13 +47,6 @@ def _instance_patterns() -> dict[str, re.Pattern[str]]:
     return out
 
 
-def terms_in(text: str) -> list[str]:
-    """Words of the tables that ``text`` (simplified) writes, three characters or longer:
-    a question's phrase that a word cutter splits (“校内选拔赛” → 校内 / 选拔赛) is still
-    known as the term it is."""
-    return [w for w in _forms() if len(w) >= 3 and w in text]
-
-
 def forms(word: str) -> tuple[str, ...]:
     """``word`` and the words that say the same (equivalents, narrower words), longest
     first: ``forms("普高")`` → ``("普通高中", "普高")``."""
