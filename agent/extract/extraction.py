@@ -590,7 +590,9 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
         return None
     clean_start = doc.cleaned_index(found.start)
     evidence = _sentence_evidence(doc, window, clean_start, clean_start + 1)
-    if is_news_source(doc, evidence, name):
+    sentence_form = doc.search_text[
+        doc.cleaned_index(evidence.start) : doc.cleaned_index(evidence.end)]
+    if is_news_source(sentence_form, name):
         return None
     date, inferred = parse_dated(m.date, doc.published_year) if m.date else (None, False)
     if date is None:
@@ -599,7 +601,7 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
         date, inferred = named[1].isoformat(), True
     stated = _stated_fields(doc, clean_start)
     organizers = _names(m.organizers) or stated.organizers
-    if not organizers and (school := _self_organiser(doc, evidence)):
+    if not organizers and (school := _self_organiser(doc, sentence_form)):
         organizers = [school]
     return Event(
         name=name,
@@ -618,13 +620,12 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
 _FROM_SOURCE = re.compile(rf"[上中]?(?:{_alt('events.source_verbs')})")
 
 
-def is_news_source(doc: Document, evidence: Evidence, name: str) -> bool:
-    """Whether the sentence writes the event as where the news was learnt ("从X新闻发布会
-    上获悉")."""
+def is_news_source(form: str, name: str) -> bool:
+    """Whether the sentence (search form) writes the event ``name`` as where the news was
+    learnt ("从X新闻发布会上获悉")."""
     from agent.ingest.cleaning import search_form
 
-    s, e = doc.cleaned_index(evidence.start), doc.cleaned_index(evidence.end)
-    form, key = doc.search_text[s:e], search_form(name)
+    key = search_form(name)
     at = form.find(key)
     return at > 0 and "从" in form[max(0, at - 20) : at] and bool(
         _FROM_SOURCE.match(form, at + len(key)))
@@ -671,12 +672,12 @@ def _stated_fields(doc: Document, clean_start: int) -> EventFields:
     return event_fields(doc.text[s:e], doc.search_text[s:e])
 
 
-def _self_organiser(doc: Document, evidence: Evidence) -> str | None:
-    """The school of a report that holds the event itself ("学院…举行了…校赛")."""
+def _self_organiser(doc: Document, sentence_form: str) -> str | None:
+    """The school of a report that holds the event of the sentence itself ("学院…举行了…
+    校赛")."""
     from agent.extract.event_fields import self_organiser_span
 
-    s, e = doc.cleaned_index(evidence.start), doc.cleaned_index(evidence.end)
-    span = self_organiser_span(doc.search_text[s:e], doc.search_text)
+    span = self_organiser_span(sentence_form, doc.search_text)
     return doc.text[span[0] : span[1]] if span else None
 
 
@@ -826,10 +827,10 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None)
         if unit in COUNTED_BY_VERB and not form[end:stop].strip():
             return verb + COUNTED_BY_VERB[unit]
     if copula := _COPULA.search(form[:cut]):  # "补贴标准为初级（五级）1000元"
+        stated = text[copula.end() : cut]
         named = trailing_nouns(text[: copula.start()], form[: copula.start()])
-        return text[copula.end() : cut] + _noun_phrase(named) if named else text[copula.end() : cut]
+        return stated + _noun_phrase(named) if named else stated
     return _words_around(text, text[start:end])
-
 
 
 def _words_around(clause: str, raw: str) -> str:
@@ -1195,6 +1196,8 @@ HELD = re.compile(
     rf"(?:{_HELD_LE}|{_alt('events.held_verbs_before_name')})(?P<name>" + EVENT_NAME + ")"
     r"(?P<more>(?:[和、及与]" + EVENT_NAME + ")*)"
 )
+# First characters of the words that refer back (本届, 该次, 此次, 这届: events.anaphors).
+_ANAPHOR_STARTS = frozenset(word[0] for word in lexicon.words("events", "anaphors"))
 CONTEST_STAGE = re.compile(
     rf"(?:{_HELD_LE}|{_alt('events.stage_verbs')}了?)"
     r"(?P<contest>[^，,。；;：:（）()的]{2,40}?赛)的"
@@ -1227,7 +1230,7 @@ def code_event_mentions(doc: Document, window: Window) -> list[EventMention]:
             kind = next((t for suffix, t in EVENT_TYPES if simple_name.endswith(suffix)), "其他")
             out.append(EventMention(name=name, event_type=kind, evidence=doc.text[s:e][:120]))
         for m in CONTEST_STAGE.finditer(simple):
-            if len(m.group("contest")) < 6 or m.group("contest")[0] in "本该此这":
+            if len(m.group("contest")) < 6 or m.group("contest")[0] in _ANAPHOR_STARTS:
                 continue  # "本届大赛的决赛" names no contest
             clause_start = _clause(simple, m.start(), m.end())[0]
             clause = doc.text[s + clause_start : s + m.end()]
