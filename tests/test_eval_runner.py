@@ -341,6 +341,11 @@ def test_retrieval_results() -> None:
     rows = {r["id"]: r for r in details["questions"]}
     assert rows["q2"]["ranked"] == ["004_z.txt", "001.txt", "003_y.txt"]
     assert rows["q2"]["rank"] == 3 and rows["q3"]["rank"] is None
+    assert "retrieval.context_facts" not in metrics
+    metrics, details = runner.retrieval_results(
+        _qa_gold(), rankings, context_facts={"q1": True, "q2": False, "q3": False})
+    assert metrics["retrieval.context_facts"] == pytest.approx(1 / 3)
+    assert details["questions"][0]["context_facts"] is True
 
 
 def test_bench_metrics() -> None:

@@ -30,7 +30,9 @@ from agent.qa.answer import (
     evidence_gate,
     needs_rewrite,
     question_constraints,
+    question_roles,
     render_sources,
+    sentence_score,
 )
 from agent.qa.schemas import Answer
 
@@ -142,6 +144,22 @@ def test_content_words_and_coverage() -> None:
     words = content_words("中原經濟區技工教育聯盟由哪所學校牽頭建立？")
     assert "中原" in words and "哪" not in words and "由" not in words
     assert coverage(["技工", "马拉松"], "技工教育") == pytest.approx(2 / 5)
+
+
+def test_sentence_score_weighs_overlap_by_length() -> None:
+    q = "在山东，失业保险的技能提升补贴，拿到中级工证能补多少钱？"
+    words, roles = content_words(q), question_roles(q)
+    lead = ("为提升参加失业保险职工的职业技能，发挥失业保险促进就业作用，近日，山东省人力资源和"
+            "社会保障厅等16部门印发《关于优化调整稳就业政策措施的通知》，明确我省继续放宽失业保险"
+            "技能提升补贴申领条件，对于取得职业资格证书或职业技能等级证书的企业职工或领取失业保险"
+            "金期间的失业人员，可按规定申请技能提升补贴。")
+    answer = "具体补贴标准为初级（五级）1000元、中级（四级）1500元、高级（三级）2000元。"
+    # by overlap alone the answer scores under half the lead; per length it is a strong one
+    assert coverage(words, answer) < 0.5 * coverage(words, lead)
+    assert sentence_score(words, roles, answer) >= 0.5 * sentence_score(words, roles, lead)
+    assert sentence_score(words, roles, "会议强调，要做好暑期安全工作。") == 0
+    # a fragment is not inflated by its shortness
+    assert sentence_score(words, roles, "补贴") == pytest.approx(2 / 10 ** 0.5)
 
 
 def test_question_constraints() -> None:

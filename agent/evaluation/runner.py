@@ -39,6 +39,7 @@ from agent.evaluation.gold import (
     ExtractionGold,
     GoldError,
     QAGold,
+    QAItem,
     check_qa_documents,
     load_extraction_gold,
     load_qa_gold,
@@ -372,12 +373,16 @@ def retrieval_results(
     *,
     latencies_ms: Mapping[str, float] | None = None,
     context_k: int = 3,
+    context_facts: Mapping[str, bool] | None = None,
 ) -> tuple[dict[str, float], dict[str, Any]]:
     """Gold-QA retrieval metrics from ranked chunk paths (best first) per item id.
 
     ``retrieval.hit@{1,3,5}``/``retrieval.mrr`` are over distinct documents of the
     ranking; ``retrieval.context_hit@{context_k}`` asks whether a supporting document
-    is among the first ``context_k`` *chunks* (what QA answers from)."""
+    is among the first ``context_k`` *chunks* (what QA answers from);
+    ``retrieval.context_facts`` is the share of answerable questions whose ``context_facts``
+    entry is true: every key fact is in the sentences the answer call is shown (the ceiling
+    of a first attempt's accuracy, measured without the model)."""
     metrics = retrieval_metrics(gold, rankings)
     scored = [i for i in gold.items if i.answerable and i.documents]
     per_item: list[dict[str, Any]] = []
@@ -397,6 +402,10 @@ def retrieval_results(
         per_item.append({"id": item.id, "question": item.question, "documents": item.documents,
                          "ranked": distinct, "rank": rank,
                          "latency_ms": (latencies_ms or {}).get(item.id)})
+    if context_facts:
+        metrics["retrieval.context_facts"] = sum(context_facts.values()) / len(context_facts)
+        for row in per_item:
+            row["context_facts"] = context_facts.get(row["id"])
     if scored:
         metrics[f"retrieval.context_hit@{context_k}"] = ctx / len(scored)
         metrics["retrieval.questions"] = float(len(scored))
@@ -514,7 +523,28 @@ def run_retrieval(store: Store, gold: QAGold, *, context_k: int = 3,
         hits = search(store, item.question, k=max(k, context_k), mode="hybrid")
         latencies[item.id] = (time.perf_counter() - t0) * 1000
         rankings[item.id] = [h.chunk.path for h in hits]
-    return retrieval_results(gold, rankings, latencies_ms=latencies, context_k=context_k)
+    facts = {item.id: context_holds_facts(store, item)
+             for item in gold.items if item.answerable and item.key_facts}
+    return retrieval_results(gold, rankings, latencies_ms=latencies, context_k=context_k,
+                             context_facts=facts)
+
+
+def context_holds_facts(store: Store, item: QAItem) -> bool:
+    """Whether every key fact of ``item`` is in the sources the first answer call of
+    :func:`agent.qa.answer.answer_question` is shown (each part of a question of several
+    parts retrieved on its own)."""
+    from agent.index.retrieval import search
+    from agent.qa.answer import DEFAULT_K, build_context
+    from agent.qa.question import split_question
+    from agent.text.normalize import NormalizedText, fold
+
+    shown: list[str] = []
+    for part in split_question(item.question):
+        query = NormalizedText.of(part)
+        hits = search(store, query, k=DEFAULT_K, mode="hybrid")
+        shown += [s.text for s in build_context(store, hits, query)]
+    text = fold(" ".join(shown))
+    return all(fact_present(text, f) for f in item.key_facts)
 
 
 # --------------------------------------------------------------------------- entry point

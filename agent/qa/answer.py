@@ -42,6 +42,7 @@ Pipeline for ``answer_question``:
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -82,6 +83,13 @@ CONTEXT_TOKENS = 320
 """Token budget (tiktoken o200k) of all source texts together (~350 with the fences)."""
 MAX_SENTENCE_TOKENS = 150
 """A longer sentence is clipped to a window around its matching words."""
+MIN_SCORED_CHARS = 10
+"""Shorter sentences (a heading, "（完）") are scored as if this long."""
+WEAK_CHUNK_SHARE = 0.3
+"""A retrieved chunk whose best sentence scores under this share of the best of all is
+shown last, if room is left: it is more often a distractor than the answer. For "湖南机电
+职院那场…座谈会是谁主持的", another report's 150-character list of a course's lecturers took
+the room of the answer, the short "…蔡建河主持会议" of the top report."""
 MIN_COVERAGE = 0.35
 """Evidence gate: least length-weighted share of the question's content words found in one
 retrieved chunk. Calibrated on the seed questions (evals/gold/qa.yaml plus off-corpus
@@ -149,18 +157,31 @@ def _clip(doc: Document, span: tuple[int, int], words: Sequence[str],
     return (a, b)
 
 
+def sentence_score(words: Sequence[str], roles: Sequence[str], text: str) -> float:
+    """How well a sentence (simplified search form) matches a question: the length-weighted
+    overlap with its content words (a named role counts ``ROLE_BONUS``), per square root of
+    the sentence's length. A long sentence says more of the question's words by its length
+    alone: for "失业保险的技能提升补贴，拿到中级工证能补多少钱", a report's 150-character lead
+    names the province, the insurance and the subsidy; scored by overlap alone it kept the
+    short "补贴标准为初级（五级）1000元、中级（四级）1500元…" below half its score (see
+    :func:`build_context`), out of the context, and filled the budget."""
+    overlap = (sum(word_weight(w) for w in words if says(w, text))
+               + ROLE_BONUS * sum(r in text for r in roles))
+    return overlap / math.sqrt(max(len(text), MIN_SCORED_CHARS))
+
+
 def build_context(store: Store, hits: Sequence[Any], question: Question, *,
                   budget: int = CONTEXT_TOKENS,
                   exclude: Collection[tuple[str, int, int]] = ()) -> list[Source]:
     """Numbered sources: per chunk, the sentences most relevant to ``question``.
 
-    Sentences are scored by length-weighted overlap with the question's content words
-    (simplified forms); the best sentences of all chunks are taken first (best chunk
-    first on ties), then their neighbours, while the total stays within ``budget``
-    tokens. Chunks with no overlapping sentence are left out, and so are the sentences
-    overlapping an ``exclude`` range (document id, cleaned start, end). The text shown is the
-    simplified search form (same length as the cleaned text): the small model copies
-    simplified text more faithfully, and quotes are matched script-agnostically.
+    Sentences are scored by :func:`sentence_score`; the best sentence of every chunk is
+    taken first (best chunk first on ties; a weak chunk's last), then the one after the best
+    of all, other strong sentences and the neighbours of those taken, while the total stays
+    within ``budget`` tokens. Chunks with no overlapping sentence are left out, and so are the
+    sentences overlapping an ``exclude`` range (document id, cleaned start, end). The text
+    shown is the simplified search form (same length as the cleaned text): the small model
+    copies simplified text more faithfully, and quotes are matched script-agnostically.
     """
     from agent.core.tokens import count_tokens
 
@@ -175,9 +196,7 @@ def build_context(store: Store, hits: Sequence[Any], question: Question, *,
         doc = docs[chunk.doc_id]
         spans = [(s, e) for s, e in _sentence_spans(chunk)
                  if not any(d == chunk.doc_id and s < b and e > a for d, a, b in exclude)]
-        scores = [sum(word_weight(w) for w in words if says(w, doc.search_text[s:e]))
-                  + ROLE_BONUS * sum(r in doc.search_text[s:e] for r in roles)
-                  for s, e in spans]
+        scores = [sentence_score(words, roles, doc.search_text[s:e]) for s, e in spans]
         per_chunk.append((chunk, doc, spans, scores))
 
     chosen: dict[int, dict[int, tuple[int, int]]] = {i: {} for i in range(len(per_chunk))}
@@ -202,12 +221,20 @@ def build_context(store: Store, hits: Sequence[Any], question: Question, *,
         reverse=True,
     )
     best_score = ranked[0][0] if ranked else 0.0
-    # 1. every chunk's best sentence, 2. other strong sentences, 3. neighbours.
+    # 1. every chunk's best sentence unless it is weak, 2. the sentence after the best of all
+    # (news states the subject, then the details: "…入围现场赛。现场赛分为…3个赛道。"),
+    # 3. other strong sentences, 4. neighbours, 5. the weak chunks' best sentences.
     firsts: set[int] = set()
-    for _score, _neg, si, ci in ranked:
+    weak: list[tuple[int, int]] = []
+    for score, _neg, si, ci in ranked:
         if ci not in firsts:
             firsts.add(ci)
-            take(ci, si)
+            if score >= WEAK_CHUNK_SHARE * best_score:
+                take(ci, si)
+            else:
+                weak.append((ci, si))
+    if ranked:
+        take(ranked[0][3], ranked[0][2] + 1)
     for score, _neg, si, ci in ranked:
         if score >= 0.5 * best_score:
             take(ci, si)
@@ -215,6 +242,8 @@ def build_context(store: Store, hits: Sequence[Any], question: Question, *,
         if si in chosen[ci]:
             take(ci, si + 1)
             take(ci, si - 1)
+    for ci, si in weak:
+        take(ci, si)
 
     sources: list[Source] = []
     for ci, (chunk, doc, _spans, _scores) in enumerate(per_chunk):
