@@ -523,25 +523,26 @@ def run_retrieval(store: Store, gold: QAGold, *, context_k: int = 3,
         hits = search(store, item.question, k=max(k, context_k), mode="hybrid")
         latencies[item.id] = (time.perf_counter() - t0) * 1000
         rankings[item.id] = [h.chunk.path for h in hits]
-    facts = {item.id: context_holds_facts(store, item)
+    facts = {item.id: context_holds_facts(store, item, k=context_k)
              for item in gold.items if item.answerable and item.key_facts}
     return retrieval_results(gold, rankings, latencies_ms=latencies, context_k=context_k,
                              context_facts=facts)
 
 
-def context_holds_facts(store: Store, item: QAItem) -> bool:
+def context_holds_facts(store: Store, item: QAItem, *, k: int) -> bool:
     """Whether every key fact of ``item`` is in the sources the first answer call of
-    :func:`agent.qa.answer.answer_question` is shown (each part of a question of several
-    parts retrieved on its own)."""
+    :func:`agent.qa.answer.answer_question` is shown over the top ``k`` chunks. Each part of
+    a question of several parts is retrieved over the whole store here; the answer flow
+    prefers the articles the first part's answer cited, which needs the model."""
     from agent.index.retrieval import search
-    from agent.qa.answer import DEFAULT_K, build_context
+    from agent.qa.answer import build_context
     from agent.qa.question import split_question
     from agent.text.normalize import NormalizedText, fold
 
     shown: list[str] = []
     for part in split_question(item.question):
         query = NormalizedText.of(part)
-        hits = search(store, query, k=DEFAULT_K, mode="hybrid")
+        hits = search(store, query, k=k, mode="hybrid")
         shown += [s.text for s in build_context(store, hits, query)]
     text = fold(" ".join(shown))
     return all(fact_present(text, f) for f in item.key_facts)
