@@ -426,6 +426,20 @@ def _target(value: float, unit: str | None, deadline: int | None = None) -> Targ
     )
 
 
+def test_figures_of_one_clause_with_one_value_match_by_what_they_count() -> None:
+    clause = "其中高级技师2人、技师1人、工程师2人"
+    wanted = GoldTarget(description=clause, metric="高级技师", value=2, unit="人",
+                        amount_text="2人", evidence=[clause])
+    gold = ExtractionGold(documents=[
+        GoldDocument(file="a.txt", script="simplified", targets=[wanted])])
+    preds = [_target(2, "人").model_copy(update={"description": clause, "metric": m,
+                                                 "amount_text": "2人"})
+             for m in ("工程师", "高级技师")]
+    report = evaluate_extraction(gold, {"a.txt": MergedItems(targets=preds)})
+    assert report.metrics()["extraction.field.target.metric"] == 1.0
+    assert report.spurious == [("a.txt", "target", f"{clause} (2人)")]
+
+
 def test_target_matching_rules(gold: ExtractionGold) -> None:
     f3 = "003_dabb0bdaedc4487d.txt"
     n3 = len(gold.document(f3).targets)

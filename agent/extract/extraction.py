@@ -706,6 +706,9 @@ _HELD_AFTER = re.compile(
 _SLOGAN = re.compile(r"^[^：:]{2,20}[：:]")
 CLASS_NOUNS = lexicon.words("extraction", "events.class_nouns")
 OWN_MARKS = lexicon.words("extraction", "events.own_marks")
+_CLASS_ONLY_CONTEST = re.compile(
+    rf"^(?:{_alt('events.class_only_contest_words')})+(?:{_alt('events.class_only_contest_nouns')})$"
+)
 
 
 def clean_event_name(name: str) -> str:
@@ -742,7 +745,7 @@ def is_event_name(name: str) -> bool:
         return False
     if parse_date(simple) and len(re.sub(r"[\d年月日上下午晚]", "", simple)) < 3:
         return False
-    if not any(w in simple for w in EVENT_NOUNS):
+    if not any(w in simple for w in EVENT_NOUNS) or _CLASS_ONLY_CONTEST.match(simple):
         return False
     # "职业教育互动体验活动" is a kind of activity; "2023年…夏令营活动" is one of them.
     class_only = all(w in CLASS_NOUNS for w in EVENT_NOUNS if w in simple)
@@ -792,6 +795,7 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None)
     计划”, “捐赠200万元”), else the words around it. ``form`` is the search form."""
     from agent.text.nouns import (
         leading_nouns,
+        listed_kinds,
         object_after,
         predicate_after,
         trailing_nouns,
@@ -800,6 +804,8 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None)
 
     if form[end : end + 1] == "的":  # "80平方米的实训基地": the measure of the thing after 的
         end += 1
+    if listed := listed_kinds(text[end:], form[end:]):
+        return listed
     stop = end + len(re.split(r"[、，,和及与的]", form[end:])[0])
     after = leading_nouns(text[end:stop], form[end:stop])
     if len(after) >= 2:

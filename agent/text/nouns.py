@@ -8,6 +8,7 @@ simplified search form; the phrase is cut from the text in its own script (same 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -67,13 +68,23 @@ _SKIPPED_FLAGS = frozenset({"r", "ul", "uz", "ug", "m"})
 
 
 def predicate_after(text: str, form: str, verbs: frozenset[str]) -> str:
-    """One of ``verbs`` that ``text`` starts with, and the nouns it governs ("入围省决赛，…"
-    → 入围省决赛, "进入本次决赛" → 进入决赛); "" when it starts with another word."""
+    """One of ``verbs`` that ``text`` starts with, past the adjuncts :func:`_past_adjuncts`
+    skips, and the nouns it governs ("入围省决赛，…" → 入围省决赛, "进入本次决赛" → 进入决赛,
+    "（含往届项目）进入决赛" → 进入决赛); "" when another word comes first."""
     tags = _tagged(form)
-    if not tags or form[: tags[0][1]] not in verbs:
+    at = _past_adjuncts(form, tags, verbs)
+    if at == len(tags) or form[tags[at][0] : tags[at][1]] not in verbs:
         return ""
-    out = text[: tags[0][1]]
-    for start, stop, flag in tags[1:]:
+    out = text[tags[at][0] : tags[at][1]]
+    quoted_until = -1
+    for start, stop, flag in tags[at + 1 :]:
+        if form[start:stop] == "“" and (close := form.find("”", stop)) >= 0:
+            quoted_until = close + 1  # a name in quotes: "加入了“某某实践基地”联盟"
+        if start < quoted_until:
+            out += text[start:stop]
+            continue
+        if any(ch.isdigit() for ch in form[start:stop]):
+            break  # another amount: "学生通过平台申报6873个项目" counts 申报学生
         if flag in _SKIPPED_FLAGS:
             continue
         if flag not in NOUN_FLAGS:
@@ -82,14 +93,77 @@ def predicate_after(text: str, form: str, verbs: frozenset[str]) -> str:
     return out
 
 
+# "3个项目未进入决赛" does not count the projects that entered.
+_NEGATIONS = frozenset({"不", "未", "没", "没有", "无", "尚未", "并未"})
+
+ADJUNCT_MAX_CHARS = 12
+"""Longest prepositional phrase skipped before a verb ("通过大创网" in "9574名学生通过大创网
+申报"); a longer one is a clause of its own."""
+
+
+def _past_adjuncts(form: str, tags: list[tuple[int, int, str]], verbs: frozenset[str]) -> int:
+    """Index of the first tag past what may stand between a counted noun and its verb: a
+    parenthesis ("409个团队（含往届国赛铜奖项目）进入决赛"), an adverb other than a negation
+    ("等9家机构也加入了"), a prepositional phrase up to a
+    verb of ``verbs`` ("9574名学生通过大创网申报"), and a second amount the first one owns
+    ("122所高校的36.8万个项目报名参赛": the schools whose projects entered)."""
+    at = 0
+    while at < len(tags):
+        start, stop, flag = tags[at]
+        word = form[start:stop]
+        if word in ("（", "("):
+            close = next((i for i in range(at + 1, len(tags))
+                          if form[tags[i][0] : tags[i][1]] in ("）", ")")), None)
+            if close is None:
+                return at
+            at = close + 1
+        elif flag == "p":
+            verb = next((i for i in range(at + 1, len(tags))
+                         if form[tags[i][0] : tags[i][1]] in verbs
+                         or tags[i][2] == "x" or tags[i][0] - stop > ADJUNCT_MAX_CHARS), None)
+            if verb is None or form[tags[verb][0] : tags[verb][1]] not in verbs:
+                return at
+            at = verb
+        elif flag == "d" and word not in _NEGATIONS:  # "等9家机构也加入了…"
+            at += 1
+        elif word == "的" and at + 1 < len(tags) and tags[at + 1][2] == "m":
+            at += 1
+            while at < len(tags) and (tags[at][2] in NOUN_FLAGS or tags[at][2] in {"m", "q"}):
+                at += 1  # "参赛" in "的36.8万个参赛项目中" qualifies the noun
+        else:
+            return at
+    return at
+
+
+LIST_MAX_CHARS = 40
+"""Longest list of kinds read as the thing an amount counts."""
+
+
+def listed_kinds(text: str, form: str) -> str:
+    """A list of kinds closed by 等 and its noun that ``text`` starts with: what the amount
+    before it counts ("80余场技能夏（冬）令营、技能体验日、大师讲堂等活动", "开设30个电工、焊工
+    等工种"); "" when ``text`` does not start with one (a verb on the way, no 、, no 等)."""
+    head = form[: LIST_MAX_CHARS + 1]
+    cut = re.split(r"[，,。；;：:]", head)[0]
+    at = cut.find("等")
+    if at <= 0 or "、" not in cut[:at]:
+        return ""
+    for item in cut[:at].split("、"):  # "发放补贴" is an action; jieba tags 焊工 v alone
+        tags = _tagged(item)
+        if len(tags) > 1 and tags[0][2] == "v":
+            return ""
+    noun = leading_nouns(text[at + 1 :], form[at + 1 :])
+    return text[: at + 1 + len(noun)] if noun else ""
+
+
 def verb_before(text: str, form: str, verbs: frozenset[str] | None = None) -> str:
     """One of ``verbs`` (any verb when None) that ``text`` ends with, past 了 and words such
     as 各类 ("通过大创网申报" → 申报, "某公司向某大学捐赠" → 捐赠); "" when it ends with
     another word."""
     for start, stop, flag in reversed(_tagged(form)):
-        if flag in _SKIPPED_FLAGS:
-            continue
         word = form[start:stop]
+        if flag in _SKIPPED_FLAGS or (verbs is not None and word == "的"):  # "申报的215个项目"
+            continue
         # any verb: two characters at least, so that modal 可 or 将 is not taken for one
         found = word in verbs if verbs is not None else flag == "v" and len(word) >= 2
         return text[start:stop] if found else ""
