@@ -167,6 +167,15 @@ def test_a_stage_of_a_contest_is_an_event_held_by_the_reporting_school() -> None
     assert self_organiser_span("学院师生参加了全省大赛的决赛", "某某学院师生参加了…") is None
 
 
+def test_an_event_named_as_the_occasion_is_an_event() -> None:
+    text = ("2023-08-08 09:00，正文：在某某产教融合创新平台建设交流会之隙，实践队采访了多位专家。"
+            "在本次大会上，嘉宾发表了演讲。")
+    doc = document_from_text(text, path="o.txt", doc_id="o")
+    names = [m.name for window in _windows(doc, X.EVENT_WORDS)
+             for m in X.code_event_mentions(doc, window)]
+    assert names == ["某某产教融合创新平台建设交流会"]  # not the anaphoric 本次大会
+
+
 def test_targets_by_code_with_deadline_and_qualifiers() -> None:
     doc = _doc("001")
     targets = [t for s, e in X.split_sentences(doc.text) for t in X.targets_in_sentence(doc, s, e)]

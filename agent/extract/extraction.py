@@ -1215,6 +1215,12 @@ HELD_AT = re.compile(
     rf"(?:{_alt('events.held_verbs')})"
 )
 
+# "在某某论坛上，…": an event named as the occasion of what the sentence reports.
+AT_NAMED_EVENT = re.compile(
+    r"在(?P<name>[^，,。；;：:（）()“”在]{4,40}?" + EVENT_SUFFIX + ")"
+    rf"(?:{_alt('events.at_event_postpositions')})"
+)
+
 
 def code_event_mentions(doc: Document, window: Window) -> list[EventMention]:
     """Events named with a held-verb (召开/举行/举办 X会议, X大会在Y召开), found by pattern."""
@@ -1228,6 +1234,7 @@ def code_event_mentions(doc: Document, window: Window) -> list[EventMention]:
             for part in re.finditer(r"[和、及与](?P<n>[^和、及与]+)", m.group("more")):
                 spans.append((more_start + part.start("n"), more_start + part.end("n")))
         spans += [(m.start("name"), m.end("name")) for m in HELD_AT.finditer(simple)]
+        spans += [(m.start("name"), m.end("name")) for m in AT_NAMED_EVENT.finditer(simple)]
         for a, b in spans:
             name = doc.text[s + a : s + b]
             simple_name = doc.search_text[s + a : s + b]
