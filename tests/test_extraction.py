@@ -58,6 +58,15 @@ def test_lead_found_in_another_sentence() -> None:
     assert leads == {"中原經濟區技工教育聯盟": "冀南技師學院"}
 
 
+def test_an_alliance_named_as_the_body_backing_the_news() -> None:
+    text = ("2023-08-01 10:00，正文：在某某职业教育集团的指导下，某某技能培训联盟成立大会"
+            "在某市召开。在老师的指导下，学生完成了作品。")
+    doc = document_from_text(text, path="b.txt", doc_id="b")
+    names = {m.name for w in _windows(doc, X.ALLIANCE_WORDS)
+             for m in X.code_alliance_mentions(doc, w)}
+    assert "某某职业教育集团" in names
+
+
 @pytest.mark.parametrize(
     "name,ok",
     [

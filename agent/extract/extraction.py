@@ -451,6 +451,10 @@ ESTABLISH = re.compile(
 FOLLOWING = re.compile(
     r"^[、和及与](?P<name>[^，,。；;：:（）()、和及与]{2,40}?" + ALLIANCE_SUFFIX + ")"
 )
+BACKING = re.compile(
+    rf"在(?P<name>(?:“[^”]{{1,30}}”{_NAME_CHAR}{{0,39}}?|[^，,。；;：:（）()“在]{_NAME_CHAR}{{1,39}}?)"
+    + ALLIANCE_SUFFIX + rf")的(?:{_alt('alliances.backing_roles')})下"
+)
 ESTABLISH_VERB = re.compile(rf"({_ESTABLISH_LE}|{_alt('alliances.list_verbs')})")
 
 
@@ -473,12 +477,13 @@ def split_coordinated(name: str) -> list[str]:
 
 
 def code_alliance_mentions(doc: Document, window: Window) -> list[AllianceMention]:
-    """Names introduced by an establishing verb (成立/组建/签署…), found by pattern: a
-    safety net for lists the small model lumps together or skips."""
+    """Names introduced by an establishing verb (成立/组建/签署…) or named as the body
+    backing what is reported (在X的支持下), found by pattern: a safety net for lists the
+    small model lumps together or skips."""
     out: list[AllianceMention] = []
     for s, e in window.sentences:
         simple = doc.search_text[s:e]
-        for m in ESTABLISH.finditer(simple):
+        for m in [*ESTABLISH.finditer(simple), *BACKING.finditer(simple)]:
             spans = [(m.start("name"), m.end("name"))]
             rest = m.end("name")
             while f := FOLLOWING.match(simple[rest:]):
