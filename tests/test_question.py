@@ -317,6 +317,20 @@ def test_a_why_question_needs_a_purpose_or_cause_and_an_opinion_question_a_view(
     assert "评价" in view.unmet("院长李明主持签约仪式。", "", ["院长李明主持签约仪式"], "李明主持")
 
 
+def test_a_rank_question_needs_an_award_or_a_rank() -> None:
+    from agent.qa.question import states_award
+
+    rank = QuestionSpec("某某幼专的学生团队在省创新创业大赛里拿了什么名次？")
+    assert rank.rank and not QuestionSpec("大赛在哪里举办？").rank
+    lead = "8月7日至9日，第九届省创新创业大赛现场决赛在某某大学成功举办。"
+    assert "名次或奖项" in rank.unmet(lead, "", [lead], lead)
+    won = "该校选送项目最终获得创业组三等奖。"
+    assert "名次或奖项" not in rank.unmet(won, "", [won], "获得创业组三等奖")
+    assert "名次或奖项" in rank.unmet(lead, "", [lead])  # a sentence for the focused attempt
+    assert states_award("代表队夺得金牌") and states_award("位列全省第二名")
+    assert not states_award("第三届大赛在长沙落幕")
+
+
 def test_code_decides_counts_dates_and_roles_not_reasons_or_lists() -> None:
     from agent.qa.support import code_decides
 

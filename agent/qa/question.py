@@ -54,6 +54,8 @@ _REASON_CUES = tuple(lexicon.words("questions", "words.reason_cues"))
 # (为期/为主/为此/为止/为例 open no purpose).
 _PURPOSE_CLAUSE = re.compile(
     r"(?:^|[，。；：,;:）)\s])为(?!期|主|此|止|例|准)[\u4e00-\u9fff“”《》、]{2,30}[，,]")
+_RANK_Q = re.compile("|".join(lexicon.words("questions", "words.rank")))
+_AWARD_WORDS = tuple(lexicon.words("questions", "words.award_words"))
 _OPINION_Q = re.compile("|".join(lexicon.words("questions", "words.opinion")))
 _OPINION_CUE = re.compile(
     "(?:" + "|".join(lexicon.words("questions", "words.opinion_cues")) + ")"
@@ -532,6 +534,16 @@ def gives_reason(text: str) -> bool:
     return any(cue in text for cue in _REASON_CUES) or _PURPOSE_CLAUSE.search(text) is not None
 
 
+def asks_rank(question: Question) -> bool:
+    """“拿了什么名次/得了什么奖…” (see ``words.rank``)."""
+    return _RANK_Q.search(simplified(question)) is not None
+
+
+def states_award(text: str) -> bool:
+    """Whether ``text`` (simplified) states a rank or an award (获得三等奖, 夺得金牌)."""
+    return any(word in text for word in _AWARD_WORDS)
+
+
 def asks_opinion(question: Question) -> bool:
     """“如何评价/怎么看…” (see ``words.opinion``)."""
     return _OPINION_Q.search(simplified(question)) is not None
@@ -651,6 +663,7 @@ class QuestionSpec:
         self.who = asks_who(query)
         self.reason = asks_reason(query)
         self.opinion = asks_opinion(query)
+        self.rank = asks_rank(query)
         self.answer_type = answer_type(query)
         self.yes_no = _YES_NO_Q.search(self.question) is not None
         self.count = not self.yes_no and _COUNT_Q.search(self.question) is not None
@@ -723,6 +736,10 @@ class QuestionSpec:
             out.append("原因")
         if self.opinion and not reports_opinion(cited_form):
             out.append("评价")
+        # “拿了什么名次” is not answered by the lead that names the contest.
+        if self.rank and not states_award(
+                search_form(answer) if answer is not None else cited_form):
+            out.append("名次或奖项")
         if answer is not None and self.who and not names_someone(answer, self.question):
             out.append("人或单位")
         if (answer is not None and self.answer_type

@@ -3,8 +3,9 @@ decide (one short constrained call).
 
 Code checks what it can read off the text (:meth:`agent.qa.question.QuestionSpec.unmet`):
 a count needs a number in the asked unit, a when-question a date, a role question the
-role verb, an office question the office tied to its organisation. A reason, a list, a
-name or “什么名次” has no such anchor: the small model then often cites a sentence that
+role verb, an office question the office tied to its organisation. A reason, a list or a
+name has no such anchor, and “什么名次” only a weak one (any award word), so the model is
+still asked: the small model often cites a sentence that
 only shares the question's topic (“延边大学副校长张学武主持签字仪式” for “副校长怎么评价
 这次合作”). For those questions the model is asked what the cited sentences are to the
 question, as a choice among three named relations: measured on the development questions,
