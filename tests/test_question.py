@@ -317,6 +317,16 @@ def test_a_why_question_needs_a_purpose_or_cause_and_an_opinion_question_a_view(
     assert "评价" in view.unmet("院长李明主持签约仪式。", "", ["院长李明主持签约仪式"], "李明主持")
 
 
+def test_a_name_made_with_a_verb_is_still_a_name() -> None:
+    from agent.qa.question import named_organisations, other_organisation
+
+    assert named_organisations("王某创新工作室什么时候成立？") == ["王某创新工作室"]
+    other = "某公司于2016年成立了李某创新工作室。"
+    assert other_organisation("王某创新工作室什么时候成立", other, other) == "王某创新工作室"
+    own = "王某创新工作室创立于2022年10月15日。"
+    assert other_organisation("王某创新工作室什么时候成立", own, own) is None
+
+
 def test_a_rank_question_needs_an_award_or_a_rank() -> None:
     from agent.qa.question import states_award
 

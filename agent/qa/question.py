@@ -203,12 +203,16 @@ _NAME_FLAGS = ("n", "j", "b", "a", "l", "eng", "vn")
 _PROPER_FLAGS = ("ns", "nt", "nz", "nr", "j")
 
 
+_NAME_VERBS = frozenset(lexicon.words("questions", "words.name_verbs"))
+
+
 def _proper_name(name: str) -> bool:
     """A proper name: starts with a place or a name (湖南…, 郑州大学) and has no verb or
-    function word inside (“齐齐哈尔近三年为全市中职学校” is a phrase, not a name)."""
+    function word inside (“齐齐哈尔近三年为全市中职学校” is a phrase, not a name), but for
+    the verbs names are made of (“王某创新工作室”)."""
     pairs = [(w, f) for w, f in _pseg().lcut(name)]
     return (bool(pairs) and pairs[0][1].startswith(_PROPER_FLAGS)
-            and all(f.startswith(_NAME_FLAGS) for _w, f in pairs))
+            and all(f.startswith(_NAME_FLAGS) or w in _NAME_VERBS for w, f in pairs))
 
 
 def _stem(name: str) -> str:
