@@ -135,6 +135,9 @@ def _past_adjuncts(form: str, tags: list[tuple[int, int, str]], verbs: frozenset
     return at
 
 
+# Tags that make a list item a clause, not a kind: a verb, a preposition, 了 or 的.
+_CLAUSE_FLAGS = frozenset({"v", "p", "ul", "uj"})
+
 LIST_MAX_CHARS = 40
 """Longest list of kinds read as the thing an amount counts."""
 
@@ -148,9 +151,10 @@ def listed_kinds(text: str, form: str) -> str:
     at = cut.find("等")
     if at <= 0 or "、" not in cut[:at]:
         return ""
-    for item in cut[:at].split("、"):  # "发放补贴" is an action; jieba tags 焊工 v alone
+    for item in cut[:at].split("、"):
+        # "学生参加了讲座、沙龙等活动" and "发放补贴" hold a verb; jieba tags 焊工 v alone
         tags = _tagged(item)
-        if len(tags) > 1 and tags[0][2] == "v":
+        if len(tags) > 1 and any(flag in _CLAUSE_FLAGS for _, _, flag in tags):
             return ""
     noun = leading_nouns(text[at + 1 :], form[at + 1 :])
     return text[: at + 1 + len(noun)] if noun else ""
