@@ -104,9 +104,9 @@ ADJUNCT_MAX_CHARS = 12
 def _past_adjuncts(form: str, tags: list[tuple[int, int, str]], verbs: frozenset[str]) -> int:
     """Index of the first tag past what may stand between a counted noun and its verb: a
     parenthesis ("409个团队（含往届国赛铜奖项目）进入决赛"), an adverb other than a negation
-    ("等9家机构也加入了"), a prepositional phrase up to a
-    verb of ``verbs`` ("9574名学生通过大创网申报"), and a second amount the first one owns
-    ("122所高校的36.8万个项目报名参赛": the schools whose projects entered)."""
+    ("等9家机构也加入了"), a prepositional phrase up to a verb of ``verbs`` ("9574名学生
+    通过大创网申报"), and a second amount the first one owns ("122所高校的36.8万个项目报名
+    参赛": the schools whose projects entered)."""
     at = 0
     while at < len(tags):
         start, stop, flag = tags[at]
