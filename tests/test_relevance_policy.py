@@ -45,6 +45,25 @@ def test_a_passing_mention_is_uncertain_and_left_to_the_judge() -> None:
     assert passage_relevance(doc, judge=lambda _: True) == [(0, len(doc.text))]
 
 
+def test_the_judge_reads_an_uncertain_passage_from_its_lead_and_at_its_concept() -> None:
+    text = ("7月18日，纪念某先生诞辰100周年座谈会在市文化馆举行。先生一生热心公益。"
+            "他早年在上海经商。晚年他关心职业教育发展，捐资兴办学校。"
+            "座谈会上，亲属代表发言。与会者参观了纪念展。")
+    doc = document_from_text(text, path="m.txt")
+    [passage] = passages(doc)
+    assert passage.verdict == "uncertain" and passage.concept_window is not None
+    window = doc.text[passage.concept_window[0] : passage.concept_window[1]]
+    assert window == "他早年在上海经商。晚年他关心职业教育发展，捐资兴办学校。座谈会上，亲属代表发言。"
+    asked: list[str] = []
+
+    def lead_only(passage_text: str) -> bool:
+        asked.append(passage_text)
+        return passage_text.startswith("7月18日")
+
+    assert passage_relevance(doc, judge=lead_only) == []
+    assert asked == [doc.text, window]
+
+
 def test_two_character_concepts_match_whole_words_only() -> None:
     assert concept_terms("职教中心开展培训") == ["职教"]
     assert concept_terms("在职教师参加培训") == []
