@@ -53,7 +53,8 @@ def test_the_judge_reads_an_uncertain_passage_from_its_lead_and_at_its_concept()
     [passage] = passages(doc)
     assert passage.verdict == "uncertain" and passage.concept_window is not None
     window = doc.text[passage.concept_window[0] : passage.concept_window[1]]
-    assert window == "他早年在上海经商。晚年他关心职业教育发展，捐资兴办学校。座谈会上，亲属代表发言。"
+    assert window == ("他早年在上海经商。晚年他关心职业教育发展，捐资兴办学校。"
+                      "座谈会上，亲属代表发言。")
     asked: list[str] = []
 
     def lead_only(passage_text: str) -> bool:
@@ -62,6 +63,14 @@ def test_the_judge_reads_an_uncertain_passage_from_its_lead_and_at_its_concept()
 
     assert passage_relevance(doc, judge=lead_only) == []
     assert asked == [doc.text, window]
+
+
+def test_a_school_type_among_other_kinds_is_not_the_topic() -> None:
+    assert not uses_concept("全年资助学前教育、义务教育、中职学校、普通高中和普通高校学生500万人次")
+    assert not uses_concept("全市幼儿园、中小学校、技工院校和各类培训机构停课")
+    assert uses_concept("全市资助中职学校学生5万人次")  # the only kind named
+    assert uses_concept("深化产教融合、校企合作、工学结合")  # several concept items
+    assert uses_concept("双方合作是推进资源互补、推动产教融合的重大举措")  # a long item
 
 
 def test_two_character_concepts_match_whole_words_only() -> None:

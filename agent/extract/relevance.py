@@ -81,14 +81,37 @@ def _affiliation_after() -> re.Pattern[str]:
     return re.compile(rf"[^，,、；;。：:]{{0,{AFFILIATION_REACH}}}?(?:{titles})")
 
 
+LIST_MIN_ITEMS = 3
+KIND_MAX_CHARS = 6
+_ITEM_END = re.compile(r"[，,。；;：:！？!?（）()“”]")
+
+
+def _one_of_listed_kinds(search_text: str, at: int, end: int) -> bool:
+    """Whether ``[at, end)`` is a short item (a kind of school, a stage) of a list of at
+    least :data:`LIST_MIN_ITEMS` items ("A、B、C和D") none of whose other items uses a
+    concept: "资助学前教育、义务教育、中职学校、普通高中和普通高校学生", "全市中小学、
+    技工院校和各类培训机构停课" name one kind among many, not the topic."""
+    left = max((m.end() for m in _ITEM_END.finditer(search_text, 0, at)), default=0)
+    right_match = _ITEM_END.search(search_text, end)
+    clause = search_text[left : right_match.start() if right_match else len(search_text)]
+    items = clause.split("、")
+    items[-1:] = re.split(r"[和及与]", items[-1], maxsplit=1)
+    if len(items) < LIST_MIN_ITEMS:
+        return False
+    own = next((i for i in items if search_text[at:end] in i), "")
+    return 0 < len(own) <= KIND_MAX_CHARS and sum(bool(concept_terms(i)) for i in items) == 1
+
+
 def uses_concept(search_text: str) -> bool:
     """Whether a sentence uses a topic concept other than in someone's affiliation
-    ("…职教集团龙强理事长与营员代表共同开启…" names who attended, not the topic)."""
+    ("…职教集团龙强理事长与营员代表共同开启…" names who attended, not the topic) or as one
+    kind in a list of others (:func:`_one_of_listed_kinds`)."""
     after = _affiliation_after()
     for term in concept_terms(search_text):
         at = search_text.find(term)
         while at >= 0:
-            if not after.match(search_text, at + len(term)):
+            if not (after.match(search_text, at + len(term))
+                    or _one_of_listed_kinds(search_text, at, at + len(term))):
                 return True
             at = search_text.find(term, at + 1)
     return False
