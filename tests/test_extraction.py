@@ -99,6 +99,11 @@ def test_is_alliance_name(name: str, ok: bool) -> None:
         ("高职国家级大赛", False),
         ("省级赛事", False),
         ("全国职业院校技能大赛", True),
+        # so is a meeting named only by its kind
+        ("交流座谈会", False),
+        ("一场主题座谈会", False),
+        ("全省职业教育工作会议", True),
+        ("校企合作交流会", True),
     ],
 )
 def test_is_event_name(name: str, ok: bool) -> None:

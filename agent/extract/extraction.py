@@ -711,8 +711,8 @@ _HELD_AFTER = re.compile(
 _SLOGAN = re.compile(r"^[^：:]{2,20}[：:]")
 CLASS_NOUNS = lexicon.words("extraction", "events.class_nouns")
 OWN_MARKS = lexicon.words("extraction", "events.own_marks")
-_CLASS_ONLY_CONTEST = re.compile(
-    rf"^(?:{_alt('events.class_only_contest_words')})+(?:{_alt('events.class_only_contest_nouns')})$"
+_CLASS_ONLY = re.compile(
+    rf"^(?:{_alt('events.class_only_words')})*(?:{_alt('events.class_only_nouns')})$"
 )
 
 
@@ -750,7 +750,7 @@ def is_event_name(name: str) -> bool:
         return False
     if parse_date(simple) and len(re.sub(r"[\d年月日上下午晚]", "", simple)) < 3:
         return False
-    if not any(w in simple for w in EVENT_NOUNS) or _CLASS_ONLY_CONTEST.match(simple):
+    if not any(w in simple for w in EVENT_NOUNS) or _CLASS_ONLY.match(simple):
         return False
     # "职业教育互动体验活动" is a kind of activity; "2023年…夏令营活动" is one of them.
     class_only = all(w in CLASS_NOUNS for w in EVENT_NOUNS if w in simple)
