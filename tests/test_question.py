@@ -341,6 +341,23 @@ def test_a_rank_question_needs_an_award_or_a_rank() -> None:
     assert not states_award("第三届大赛在长沙落幕")
 
 
+def test_a_name_question_needs_the_name_in_marks_next_to_its_kind() -> None:
+    from agent.qa.question import titled_name
+
+    spec = QuestionSpec("某某职院获奖的那个项目叫什么？")
+    assert spec.title == "项目"
+    assert QuestionSpec("凭哪个项目拿到一等奖的？").title == "项目"
+    assert QuestionSpec("活动周的主题是什么？").title == "主题"
+    assert QuestionSpec("这个项目投资多少？").title is None
+    contest = "“建行杯”第九届省“互联网+”大学生创新创业大赛在某某大学举办。该校项目获三等奖。"
+    assert "项目的名称" in spec.unmet(contest, "", [contest])  # marks name the contest
+    named = "该校某某等同学的项目《智慧养老助手》在指导老师的指导下获三等奖。"
+    assert "项目的名称" not in spec.unmet(named, "", [named])
+    assert "项目的名称" not in spec.unmet(named, "", [named[:12]], "《智慧养老助手》")
+    assert "项目的名称" in spec.unmet(named, "", [named], "获三等奖")
+    assert titled_name("主题为“技能成就未来”", "主题") == (3, 11)
+
+
 def test_code_decides_counts_dates_and_roles_not_reasons_or_lists() -> None:
     from agent.qa.support import code_decides
 

@@ -69,6 +69,8 @@ from agent.qa.question import (
     quotes_mention_role,
     says_not_given,
     split_question,
+    states_title,
+    titled_name,
     word_weight,
     years_in_force,
 )
@@ -560,10 +562,28 @@ def _refuse(question: str, script: str, reason: str) -> Answer:
 
 def _cited_text(src: Source, ev: Evidence) -> str:
     """The whole sentences of ``src``'s chunk that a verified quote overlaps."""
+    parts = [src.doc.search_text[s:e] for _, s, e in _cited_sentences(src, ev)]
+    return "".join(parts) or search_form(ev.quote)
+
+
+def _cited_sentences(src: Source, ev: Evidence) -> list[tuple[Source, int, int]]:
+    """The cleaned ranges of the sentences of ``src``'s chunk that a quote overlaps."""
     a = src.doc.cleaned_index(ev.start)
     b = src.doc.cleaned_index(ev.end)
-    parts = [src.doc.search_text[s:e] for s, e in _sentence_spans(src.chunk) if s < b and e > a]
-    return "".join(parts) or search_form(ev.quote)
+    return [(src, s, e) for s, e in _sentence_spans(src.chunk) if s < b and e > a]
+
+
+def _named_title(kind: str, sentences: Sequence[tuple[Source, int, int]]) -> Citation | None:
+    """The name of a ``kind`` in marks in a cited sentence, as its own citation: the
+    model often quotes the clause around a long title ("某某等同学的项目《…》在指导老师的
+    指导下…") and answers without it, though the sentence it cites holds it."""
+    from agent.extract.evidence import range_evidence
+
+    for src, s, e in sentences:
+        if span := titled_name(src.doc.search_text[s:e], kind):
+            ev = range_evidence(src.doc, s + span[0], s + span[1])
+            return _citation(src.chunk, src.doc, ev)
+    return None
 
 
 def report_days(quote: str, published: str | None) -> list[tuple[int, int]]:
@@ -620,6 +640,7 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
     relative_days: list[str] = []
     days_named: list[tuple[int, int]] = []
     in_force: set[int] = set()
+    sentences: list[tuple[Source, int, int]] = []  # cleaned ranges of the cited sentences
     for c in draft.claims:
         cits: list[Citation] = []
         for cd in c.citations:
@@ -629,6 +650,7 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
             src, ev = res
             cits.append(_citation(src.chunk, src.doc, ev))
             cited.append(_cited_text(src, ev))
+            sentences += _cited_sentences(src, ev)
             contexts.append(context_text(src.chunk, src.doc))
             articles.append(src.doc.search_text)
             if day := resolved_day(cited[-1], src.doc.published):
@@ -653,6 +675,11 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
         return "回答说资料没有给出答案"
     if spec.when or spec.day:
         text = with_report_days(text, relative_days)
+    if spec.title and not states_title(search_form(text), spec.title):
+        if named := _named_title(spec.title, sentences):
+            if search_form(named.quote) not in search_form(text):
+                text = f"{spec.title}名称：{named.quote}。{text}"
+            claims.insert(0, Claim(text=named.quote, citations=[named]))
     unmet = spec.unmet("\n".join(cited), "\n".join(contexts), quotes, text, in_force=in_force)
     if unmet:
         return f"引用的资料中没有“{'、'.join(unmet)}”"

@@ -548,6 +548,40 @@ def states_award(text: str) -> bool:
     return any(word in text for word in _AWARD_WORDS)
 
 
+_TITLED_KINDS = "|".join(lexicon.words("questions", "words.titled_kinds"))
+_TITLE_Q = re.compile(
+    rf"(?:{_TITLED_KINDS})的?(?:{'|'.join(lexicon.words('questions', 'words.title_asks'))})"
+    rf"|(?:{'|'.join(lexicon.words('questions', 'words.title_which'))})(?:{_TITLED_KINDS})"
+)
+_MARKED = re.compile(r"《[^》]{2,}》|“[^”]{2,}”|\"[^\"]{2,}\"|「[^」]{2,}」|『[^』]{2,}』")
+TITLE_REACH = 6
+"""Characters between a name in marks and the kind it names ("项目《…》", "主题为“…”")."""
+
+
+def asks_title(question: Question) -> str | None:
+    """The kind whose name is asked in “那个项目叫什么/凭哪个项目/主题是什么” (see
+    ``words.titled_kinds``), else None."""
+    m = _TITLE_Q.search(simplified(question))
+    if m is None:
+        return None
+    return re.search(_TITLED_KINDS, m.group()).group()  # type: ignore[union-attr]
+
+
+def titled_name(text: str, kind: str) -> tuple[int, int] | None:
+    """The span of the first name in title marks or quotes in ``text`` (simplified) that
+    names a ``kind``: the kind inside the marks or within :data:`TITLE_REACH` characters
+    of them ("同学的项目《某某》在…", "主题为“某某”")."""
+    for m in _MARKED.finditer(text):
+        if kind in text[max(0, m.start() - TITLE_REACH) : m.end() + TITLE_REACH]:
+            return m.start(), m.end()
+    return None
+
+
+def states_title(text: str, kind: str) -> bool:
+    """Whether ``text`` (simplified) names a ``kind`` in marks (:func:`titled_name`)."""
+    return titled_name(text, kind) is not None
+
+
 def asks_opinion(question: Question) -> bool:
     """“如何评价/怎么看…” (see ``words.opinion``)."""
     return _OPINION_Q.search(simplified(question)) is not None
@@ -668,6 +702,7 @@ class QuestionSpec:
         self.reason = asks_reason(query)
         self.opinion = asks_opinion(query)
         self.rank = asks_rank(query)
+        self.title = asks_title(query)
         self.answer_type = answer_type(query)
         self.yes_no = _YES_NO_Q.search(self.question) is not None
         self.count = not self.yes_no and _COUNT_Q.search(self.question) is not None
@@ -744,6 +779,9 @@ class QuestionSpec:
         if self.rank and not states_award(
                 search_form(answer) if answer is not None else cited_form):
             out.append("名次或奖项")
+        # “那个项目叫什么” is not answered by “做的是创业项目”: the name is in marks.
+        if self.title and not self._names_title(cited_form, answer):
+            out.append(f"{self.title}的名称")
         if answer is not None and self.who and not names_someone(answer, self.question):
             out.append("人或单位")
         if (answer is not None and self.answer_type
@@ -752,6 +790,17 @@ class QuestionSpec:
         if answer is not None and not self.yes_no and novel_chars(answer, self.question) < 2:
             out.append("问题之外的信息")
         return out
+
+
+    def _names_title(self, cited_form: str, answer: str | None) -> bool:
+        """A cited sentence names the asked kind in marks and the answer holds that name."""
+        assert self.title is not None
+        span = titled_name(cited_form, self.title)
+        if answer is None or span is None:
+            return span is not None
+        answer_form = search_form(answer)
+        return (states_title(answer_form, self.title)
+                or cited_form[span[0] : span[1]] in answer_form)
 
 
 def counted_binding(spec: QuestionSpec, text: str) -> bool:
