@@ -227,6 +227,8 @@ def test_a_count_is_answered_by_a_quote_with_a_number() -> None:
     spec = QuestionSpec("某职院最后几个项目进了省里的现场决赛？")
     caption = "参赛人员与部分指导老师的合影。"
     assert "数量" in spec.unmet(caption, "", [caption], caption)
+    dated = "在2022年下半年组织了初赛，今年4月举行了第三届校赛"  # dates and an edition only
+    assert "数量" in spec.unmet(dated, "", [dated], dated)
     assert "数量" not in spec.unmet("该院6个项目获得参加省现场决赛资格。", "",
                                   ["该院6个项目获得参加省现场决赛资格"], "6个项目。")
     assert not QuestionSpec("几乎所有学校都参加了吗？").count  # 几乎 asks no count

@@ -756,10 +756,12 @@ class QuestionSpec:
             found = [r for r in self.roles if mentions_role(cited_form, r)]
             if not found or (not any_role and len(found) < len(self.roles)):
                 out.extend(r for r in self.roles if r not in found)
-        from agent.text.numbers import numbers_in
+        from agent.text.numbers import find_quantities
 
-        if self.count and answer is not None and not any(numbers_in(q) for q in quotes):
-            out.append("数量")  # “最后几个进了决赛” is not answered by a sentence without one
+        # “最后几个进了决赛” is not answered by a sentence without a quantity; a date or an
+        # edition is none (“2022年下半年组织了初赛，今年4月举行了校赛”, “第九届”).
+        if self.count and answer is not None and not any(map(find_quantities, quotes)):
+            out.append("数量")
         if self.units and not quotes_have_unit(quotes, self.units):
             out.append("/".join(UNIT_LABELS.get(u, u) for u in self.units))
         if self.office and not office_stated(*self.office, quotes):
