@@ -560,10 +560,9 @@ def _refuse(question: str, script: str, reason: str) -> Answer:
                   answerable=False)
 
 
-def _cited_text(src: Source, ev: Evidence) -> str:
-    """The whole sentences of ``src``'s chunk that a verified quote overlaps."""
-    parts = [src.doc.search_text[s:e] for _, s, e in _cited_sentences(src, ev)]
-    return "".join(parts) or search_form(ev.quote)
+def _cited_text(sentences: Sequence[tuple[Source, int, int]], ev: Evidence) -> str:
+    """The text of a verified quote's whole sentences (:func:`_cited_sentences`)."""
+    return "".join(src.doc.search_text[s:e] for src, s, e in sentences) or search_form(ev.quote)
 
 
 def _cited_sentences(src: Source, ev: Evidence) -> list[tuple[Source, int, int]]:
@@ -649,8 +648,9 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
                 continue
             src, ev = res
             cits.append(_citation(src.chunk, src.doc, ev))
-            cited.append(_cited_text(src, ev))
-            sentences += _cited_sentences(src, ev)
+            own = _cited_sentences(src, ev)
+            sentences += own
+            cited.append(_cited_text(own, ev))
             contexts.append(context_text(src.chunk, src.doc))
             articles.append(src.doc.search_text)
             if day := resolved_day(cited[-1], src.doc.published):

@@ -550,8 +550,8 @@ def states_award(text: str) -> bool:
 
 _TITLED_KINDS = "|".join(lexicon.words("questions", "words.titled_kinds"))
 _TITLE_Q = re.compile(
-    rf"(?:{_TITLED_KINDS})的?(?:{'|'.join(lexicon.words('questions', 'words.title_asks'))})"
-    rf"|(?:{'|'.join(lexicon.words('questions', 'words.title_which'))})(?:{_TITLED_KINDS})"
+    rf"(?P<named>{_TITLED_KINDS})的?(?:{'|'.join(lexicon.words('questions', 'words.title_asks'))})"
+    rf"|(?:{'|'.join(lexicon.words('questions', 'words.title_which'))})(?P<which>{_TITLED_KINDS})"
 )
 _MARKED = re.compile(r"《[^》]{2,}》|“[^”]{2,}”|\"[^\"]{2,}\"|「[^」]{2,}」|『[^』]{2,}』")
 TITLE_REACH = 6
@@ -562,9 +562,7 @@ def asks_title(question: Question) -> str | None:
     """The kind whose name is asked in “那个项目叫什么/凭哪个项目/主题是什么” (see
     ``words.titled_kinds``), else None."""
     m = _TITLE_Q.search(simplified(question))
-    if m is None:
-        return None
-    return re.search(_TITLED_KINDS, m.group()).group()  # type: ignore[union-attr]
+    return None if m is None else m["named"] or m["which"]
 
 
 def titled_name(text: str, kind: str) -> tuple[int, int] | None:
@@ -792,7 +790,6 @@ class QuestionSpec:
         if answer is not None and not self.yes_no and novel_chars(answer, self.question) < 2:
             out.append("问题之外的信息")
         return out
-
 
     def _names_title(self, cited_form: str, answer: str | None) -> bool:
         """A cited sentence names the asked kind in marks and the answer holds that name."""
