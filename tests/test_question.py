@@ -100,9 +100,13 @@ def test_answer_type_of_which_questions() -> None:
 def test_clauses_keep_quoted_commas() -> None:
     from agent.qa.focus import clauses
 
-    text = "活动周期间,哈市将以“匠心育人,技展未来”为主题,开展系列职教活动。"
+    text = "活动周期间,某市将以“技能成才,强国有我”为主题,开展系列职教活动。"
     parts = [text[a:b] for a, b in clauses(text)]
-    assert parts == ["活动周期间", "哈市将以“匠心育人,技展未来”为主题", "开展系列职教活动"]
+    assert parts == ["活动周期间", "某市将以“技能成才,强国有我”为主题", "开展系列职教活动"]
+    # a mark never closed (the closing quote miswritten as an opening one) protects nothing
+    text = "某职院在湖南省“互联网+“大学生创新创业大赛中发挥出色,一举夺得金奖1枚,铜奖5枚。"
+    parts = [text[a:b] for a, b in clauses(text)]
+    assert parts[-2:] == ["一举夺得金奖1枚", "铜奖5枚"]
 
 
 def test_terms_say_the_same_thing_in_other_words() -> None:
@@ -209,6 +213,85 @@ def test_questions_of_several_parts_are_split_with_their_subject() -> None:
     # traditional script in, traditional out
     second = split_question("廣東生態工程職業學院今年拿了幾個一等獎？上一年度又是幾個？")[1]
     assert second.startswith("廣東生態工程職業學院")
+
+
+def test_a_list_of_asks_after_one_verb_is_split() -> None:
+    from agent.qa.question import split_question
+
+    assert split_question("某职院这次比赛一共拿了几块金牌、几块铜牌？") == [
+        "某职院这次比赛一共拿了几块金牌？", "某职院这次比赛一共拿了几块铜牌？"]
+    # one verb after the asks, or a 是-question on one act: one question
+    assert split_question("哪些学校、哪些企业参加了？") == ["哪些学校、哪些企业参加了？"]
+    assert split_question("协议是哪天、在哪里签的？") == ["协议是哪天、在哪里签的？"]
+    assert len(split_question("大赛有多少所院校、多少个项目参赛？")) == 1
+    assert len(split_question("实践队收了多少份问卷、采访了多少位专家？")) == 1
+    # an alternative question is a part of its own
+    assert split_question("那个培训什么时候开课？是线下还是线上上课？")[1].endswith(
+        "是线下还是线上上课？")
+
+
+def test_a_post_question_needs_an_office_title() -> None:
+    spec = QuestionSpec("带领第七组研讨的是什么职务？")
+    cited = "该校党委副书记、院长某某牵头组织第七组开展研讨"
+    assert spec.post and "职务" in spec.unmet(cited, "", [cited], "某某。")
+    assert "职务" not in spec.unmet(cited, "", [cited], "党委副书记、院长。")
+    assert not QuestionSpec("带领第七组研讨的是谁？").post
+
+
+def test_a_count_binds_its_noun_in_other_words() -> None:
+    from agent.qa.question import counted_binding
+
+    spec = QuestionSpec("某职院一共拿了几块金牌？")
+    assert counted_binding(spec, "一举夺得金奖1枚,铜奖5枚")  # 金牌 = 金奖, 块 ≈ 枚
+    assert not counted_binding(spec, "6个项目进入决赛")
+    # a count of one digit is an answer, not a restatement of the question
+    assert "问题之外的信息" not in spec.unmet("夺得金奖1枚", "", ["夺得金奖1枚"], "拿了1块金牌")
+
+
+def test_an_elliptical_follow_up_asks_the_first_question_again() -> None:
+    from agent.qa.question import split_question
+
+    # another period takes the place of the first part's
+    assert split_question("某职院今年招了多少新生？去年呢？") == [
+        "某职院今年招了多少新生？", "某职院去年招了多少新生？"]
+    assert split_question("2022年全省培训了多少人次？2023年呢？")[1] == "2023年全省培训了多少人次？"
+    # what it names again, it names anew: the sum of both levels, not the first level
+    assert split_question("江西有几个国家级技能大师工作室？国家级和省级加起来呢？")[1] == (
+        "江西国家级和省级加起来有几个技能大师工作室？")
+    # without a subject to put first, the whole first question is asked again
+    assert split_question("某省有几个国家级工作室？国家级和省级加起来呢？")[1] == (
+        "国家级和省级加起来某省有几个工作室？")
+    assert split_question("你好呢？") == ["你好呢？"]  # nothing asked before it
+
+
+def test_a_sum_of_levels_needs_every_level_in_the_cited_text() -> None:
+    from agent.qa.question import uncounted_members
+
+    asked = "国家级和省级技能大师工作室加起来有几个？"
+    assert uncounted_members(asked, "其中，国家级技能大师工作室40个") == ["省级"]
+    assert uncounted_members(asked, "建成国家级和省级技能大师工作室170个") == []
+    assert uncounted_members("国家级工作室有几个？", "国家级技能大师工作室40个") == []
+    spec = QuestionSpec(asked)
+    national = "国家级技能大师工作室40个"
+    assert "省级" in spec.unmet(national, "", [national], "40个")
+
+
+def test_a_measure_question_needs_a_quantity_of_its_measure() -> None:
+    from agent.qa.support import code_decides
+
+    spec = QuestionSpec("某省的技能大师工作室一般要建多长时间？")
+    assert spec.measure == "duration" and spec.count and {"年", "月"} <= set(spec.units)
+    cited = "工作室建设周期一般不超过1年"
+    assert spec.unmet(cited, "", [cited], "不超过1年") == []
+    launched = "某省自2011年开展技能大师工作室项目建设"
+    assert spec.unmet(launched, "", [launched], "2011年开始。")  # a year is no duration
+    assert QuestionSpec("证书下来后多久内要申请？").measure == "duration"
+    assert QuestionSpec("证书下来后去哪里申请？").measure is None
+    area = QuestionSpec("实训基地改造后有多大面积？")
+    assert area.measure == "area" and area.unmet("", "", ["80平方米的展示大厅"], "80平方米") == []
+    assert area.unmet("", "", ["成员12人"], "12人")
+    # which quantity of time belongs to the question is the support check's to decide
+    assert not code_decides(QuestionSpec("证书下来后多久内要申请？"))
 
 
 def test_class_nouns_durations_and_abbreviated_names() -> None:

@@ -808,13 +808,15 @@ def _answer_part(store: Store, llm: ChatModel, asked: str, script: str, *, k: in
     result = _attempt(llm, asked, spec, sources, script)
     focus: list[Source] = []
     cands: list[Candidate] = []
-    unbound = not isinstance(result, str) and not counted_binding(spec, result[1])
+    unbound = not isinstance(result, str) and not counted_binding(
+        spec, "\n".join(c.quote for c in result[0].citations))
     if isinstance(result, str) or unbound:
         from agent.qa.focus import candidates
 
         cands = candidates(store, hits, spec, {s.doc.doc_id: s.doc for s in sources})
-        # unbound: a count answered from a sentence that does not tie the number to the
-        # counted phrase (“3所高职获批…” for “高职院校有几所”) while another sentence does.
+        # unbound: a count answered by a quote that does not tie its number to the counted
+        # phrase (“3所高职获批…” for “高职院校有几所”; “培训基地73个” quoted from a sentence
+        # that goes on “…技能大师工作室170个” for “有几个技能大师工作室”) while a sentence does.
         focus = focused_sources(cands, bound_only=unbound)
     if focus and [s.spans for s in focus] != [s.spans for s in sources]:
         log.info("focused attempt over %d sentence(s) (first: %s)", len(focus),

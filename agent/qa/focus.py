@@ -111,13 +111,14 @@ MAX_EXTRACT_CHARS = 120
 """Longest extractive answer (cleaned characters)."""
 
 
-def clauses(text: str) -> list[tuple[int, int]]:
-    """Comma-level clauses of a sentence; a comma inside “…”, 《…》 or (…) does not split."""
+def clauses(text: str, *, marks: bool = True) -> list[tuple[int, int]]:
+    """Comma-level clauses of a sentence; a comma inside “…”, 《…》 or (…) does not split,
+    unless a mark is never closed (“大赛“互联网+“大学生…” miswrites the closing quote)."""
     out: list[tuple[int, int]] = []
     closers: list[str] = []
     start = 0
     for i, ch in enumerate(text):
-        if ch in _OPEN:
+        if marks and ch in _OPEN:
             closers.append(_OPEN[ch])
         elif closers and ch == closers[-1]:
             closers.pop()
@@ -125,6 +126,8 @@ def clauses(text: str) -> list[tuple[int, int]]:
             if i > start:
                 out.append((start, i))
             start = i + 1
+    if closers:
+        return clauses(text, marks=False)
     if start < len(text):
         out.append((start, len(text)))
     return out
@@ -138,13 +141,22 @@ def extract_spans(spec: QuestionSpec, cand: Candidate) -> list[tuple[int, int]]:
     """Cleaned-text ranges of the clauses of ``cand`` that state what was asked, when the
     question has an anchor code can find: the asked role verb (“…王合章主持”), the office
     of the asked organisation, the counted phrase next to its quantity (“高职院校7所”),
+    a quantity of the asked measure (“建设周期一般不超过1年”, “500平方米的实训基地”),
+    an office title for a post (“…党委副书记、院长某某牵头组织…”),
     or, for a when-question, the clauses with the date and with the event verb.
 
     Used only after both model attempts failed, on a sentence that already meets every
     requirement of the question; ``[]`` when there is no such anchor. Adjacent clauses
     are merged into one range.
     """
-    from agent.qa.question import has_date, mentions_role, novel_chars, office_stated
+    from agent.qa.question import (
+        OFFICE_TITLES,
+        has_date,
+        mentions_role,
+        novel_chars,
+        office_stated,
+    )
+    from agent.text.numbers import find_quantities
 
     s0, e0 = cand.span
     form = cand.doc.search_text[s0:e0]
@@ -157,6 +169,8 @@ def extract_spans(spec: QuestionSpec, cand: Candidate) -> list[tuple[int, int]]:
                     and office_stated(*spec.office, [clause]))
                 or (not spec.roles and not spec.office and cand.bound
                     and counted_binding(spec, clause))
+                or (spec.post and any(t in clause for t in OFFICE_TITLES))
+                or (spec.measure and any(q.unit in spec.units for q in find_quantities(clause)))
                 or (spec.when and verbs and (has_date(clause)
                                              or any(v in clause for v in verbs)))):
             picked.append((a, b))

@@ -47,6 +47,11 @@ ROLE_VERBS: dict[str, tuple[str, ...]] = {
 _WHEN_Q = re.compile("|".join(lexicon.words("questions", "words.when")))
 _DAY_Q = re.compile("|".join(lexicon.words("questions", "words.which_day")))
 _MONEY_Q = tuple(lexicon.words("questions", "words.money"))
+_MEASURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    name: (lexicon.words("questions", f"measures.{name}.asks"),
+           lexicon.words("questions", f"measures.{name}.units"))
+    for name in lexicon.table("questions", "measures")
+}
 _WHY_Q = re.compile("|".join(lexicon.words("questions", "words.why")))
 _REASON_CUES = tuple(lexicon.words("questions", "words.reason_cues"))
 # A purpose clause that opens a sentence or clause and ends at a comma: “为畅通技能人才
@@ -71,6 +76,7 @@ _DATE_WORD = re.compile(
 )
 
 OFFICE_TITLES = lexicon.words("questions", "words.office_titles")
+_POST_Q = lexicon.words("questions", "words.post_asks")
 INSTITUTION_SUFFIXES = lexicon.words("questions", "words.institution_suffixes")
 _OFFICE_Q = re.compile(
     r"(?P<org>[\u4e00-\u9fff]{2,30}?(?:" + "|".join(INSTITUTION_SUFFIXES) + r"))的?"
@@ -172,6 +178,17 @@ def contrasted(question: str, cited: str, context: str = "") -> list[str]:
         elif (not any(w in cited for w in group) and any(w in context for w in others)
               and not any(says(w, context) for w in asked)):
             out.extend(asked)
+    return out
+
+
+def uncounted_members(question: str, cited: str) -> list[str]:
+    """Members of an exclusive set that a count question adds up (“中职和高职一共有多少所”,
+    “国家级和省级加起来有几个”) and the cited text does not name: “高职院校7所” counts one."""
+    out: list[str] = []
+    for group in _contrast_sets():
+        asked = [w for w in group if w in question]
+        if len(asked) >= 2:
+            out.extend(w for w in asked if not says(w, cited))
     return out
 
 
@@ -403,18 +420,36 @@ def asked_units(question: Question) -> list[str]:
     """Units of the quantities asked by 多少/几, normalised like :mod:`agent.text.numbers`
     (“几所” → 所, “多少名” → persons, “多少平方公里” → 平方公里); ``[]`` when the
     question does not ask a count or asks one without a unit (“多少个”); an amount
-    of money (“补多少钱”, ``words.money``) → CNY."""
+    of money (“补多少钱”, ``words.money``) → CNY; a measure (“多长时间”, “多大面积”) → its
+    units."""
+    q = simplified(question)
+    out = _written_units(q)
+    if "CNY" not in out and any(w in q for w in _MONEY_Q):
+        out.append("CNY")
+    if measure := asked_measure(q):
+        out.extend(u for u in _MEASURES[measure][1] if u not in out)
+    return out
+
+
+def _written_units(q: str) -> list[str]:
     from agent.text.numbers import unit_at
 
-    q = simplified(question)
     out: list[str] = []
     for m in re.finditer(r"(?<!哪)(?:多少|几)", q):
         unit = unit_at(q, m.end())
         if unit and unit not in out:
             out.append(unit)
-    if "CNY" not in out and any(w in q for w in _MONEY_Q):
-        out.append("CNY")
     return out
+
+
+def asked_measure(question: Question) -> str | None:
+    """The measure a question asks without writing its unit (questions.toml ``measures``):
+    “多久内要申请” → duration, “有多大面积” → area; not “占地多少平方公里”."""
+    q = simplified(question)
+    if _written_units(q):
+        return None
+    return next((name for name, (asks, _) in _MEASURES.items()
+                 if any(w in q for w in asks)), None)
 
 
 def quotes_have_unit(quotes: Sequence[str], units: Sequence[str]) -> bool:
@@ -703,7 +738,10 @@ class QuestionSpec:
         self.title = asks_title(query)
         self.answer_type = answer_type(query)
         self.yes_no = _YES_NO_Q.search(self.question) is not None
-        self.count = not self.yes_no and _COUNT_Q.search(self.question) is not None
+        self.measure = asked_measure(self.question)
+        self.post = any(w in self.question for w in _POST_Q)
+        self.count = not self.yes_no and (_COUNT_Q.search(self.question) is not None
+                                          or self.measure is not None)
 
     @property
     def specific(self) -> bool:
@@ -743,6 +781,8 @@ class QuestionSpec:
             if not stated:
                 out.append(f"第{n}{counter}")
         out.extend(contrasted(self.question, cited_form, context_form))
+        if self.count:
+            out.extend(uncounted_members(self.question, cited_form))
         other = other_organisation(self.question, cited_form, context_form)
         if other:
             out.append(other)
@@ -782,12 +822,17 @@ class QuestionSpec:
         # “那个项目叫什么” is not answered by “做的是创业项目”: the name is in marks.
         if self.title and not self._names_title(cited_form, answer):
             out.append(f"{self.title}的名称")
+        if (answer is not None and self.post
+                and not any(t in search_form(answer) for t in OFFICE_TITLES)):
+            out.append("职务")  # “他是什么职务” is not answered by his name alone
         if answer is not None and self.who and not names_someone(answer, self.question):
             out.append("人或单位")
         if (answer is not None and self.answer_type
                 and not any(t in search_form(answer) for t in self.answer_type[1])):
             out.append(f"{self.answer_type[0]}的名称")
-        if answer is not None and not self.yes_no and novel_chars(answer, self.question) < 2:
+        # A count of one digit is news enough (“拿了几块金牌” → “拿了1块金牌”).
+        if (answer is not None and not self.yes_no and novel_chars(answer, self.question) < 2
+                and not (self.count and find_quantities(search_form(answer)))):
             out.append("问题之外的信息")
         return out
 
@@ -816,15 +861,22 @@ def counted_binding(spec: QuestionSpec, text: str) -> bool:
         if spec.units and q.unit not in spec.units:
             continue
         around = form[max(0, q.start - len(max(labels, key=len, default="")) - 2):q.end + 12]
-        if any(label in around for label in labels):
+        if any(says(label, around) for label in labels):  # 金牌 = 金奖 (terms.toml)
             return True
     return False
 
 
 # Words that make a clause a question of its own (“哪天签的，由谁揭的牌”).
-_ASKS = re.compile(r"谁|什么|哪|几|多少|何|怎么|怎样|如何|是否|吗|多久|多长|多大|多高")
-_PART_BREAK = re.compile(r"[？?]+|[，,；;]")
+_ASKS = re.compile(r"谁|什么|哪|几|多少|何|怎么|怎样|如何|是否|吗|多久|多长|多大|多高|还是")
+_PART_BREAK = re.compile(r"[？?]+|[，,；;、]")  # 、: see _shared_verb_before
 _PRONOUN_START = re.compile(r"^(?:他们|她们|它们|他|她|它)")
+# An elliptical follow-up asks the previous part's question of something else: “男生有多少
+# 人？女生呢？”, “今年招了多少人？去年呢？”, “国家级有几个？国家级和省级加起来呢？”.
+_FOLLOW_UP = re.compile(r"(?:又|那)?呢$")
+# A period a follow-up puts in place of the first part's (“今年…？去年呢？”).
+_PERIOD = re.compile(
+    r"(?:上|下|前|去|今|明|本|当)一?个?(?:年度|学年|学期|半年|季度|年|月|届)|前年"
+    r"|\d{4}(?:\s*[-—至]\s*\d{4})?\s*(?:年度|学年|年)")
 # Between a question's subject and its question word: “…培训班[是]哪几天”, “…学院[有]多少”,
 # “…大赛[一共拿了]几个”; a 的 ends a subject (“带领研讨的[是]谁”).
 _FUNCTION_FLAGS = ("d", "p", "c", "m", "q", "r", "f", "t")
@@ -843,22 +895,52 @@ def split_question(question: str) -> list[str]:
     start = 0
     for m in _PART_BREAK.finditer(form):
         piece = form[start:m.start()]
+        if m.group() == "、" and not _shared_verb_before(piece, form[m.end():]):
+            continue
         if m.group()[0] in "？?" or (_ASKS.search(piece) and _ASKS.search(form[m.end():])):
             parts.append((start, m.start()))
             start = m.end()
     parts.append((start, len(form)))
-    parts = [(a, b) for a, b in parts if _ASKS.search(form[a:b]) and b - a >= 2]
-    if len(parts) < 2:
+    parts = [(a, b) for a, b in parts if b - a >= 2 and (
+        _ASKS.search(form[a:b]) or (a > 0 and _FOLLOW_UP.search(form[a:b])))]
+    if len(parts) < 2 or not _ASKS.search(form[parts[0][0]:parts[0][1]]):
         return [question]
     first = text[parts[0][0]:parts[0][1]]
     subject = first[:_subject_length(form[parts[0][0]:parts[0][1]])]
+    predicate = first[len(subject):]
     out = [first + "？"]
+    first_ask = _ASKS.search(form[parts[0][0]:parts[0][1]])
     for a, b in parts[1:]:
         part = _PRONOUN_START.sub("", text[a:b].strip())
+        if form[a - 1] == "、" and first_ask:  # the verb before the first ask is shared
+            out.append(first[:first_ask.start()] + part + "？")
+            continue
+        if not _ASKS.search(form[a:b]):
+            other = _FOLLOW_UP.sub("", part)
+            period = _PERIOD.search(first)
+            if period and _PERIOD.fullmatch(other):
+                part = first[:period.start()] + other + first[period.end():]
+            else:  # what the follow-up names again it names anew (“国家级和省级加起来”)
+                named = [w for w, f in _pseg().lcut(other) if len(w) >= 2 and f[0] in "nb"]
+                part = other + re.sub("|".join(map(re.escape, named)) or "(?!)", "", predicate)
         if subject and not _shares_noun(search_form(part), search_form(subject)):
             part = subject + part
         out.append(part + "？")
     return out
+
+
+def _shared_verb_before(piece: str, rest: str) -> bool:
+    """Whether a 、 parts two asks of the verb before them (“拿了几块金牌、几块铜牌”), not
+    two asks of one verb that follows (“哪些学校、哪些企业参加了”, “有多少所院校、多少个
+    项目参赛”, “是哪天、在哪里签的”) nor an ask with a verb of its own (“收了多少份问卷、
+    采访了多少位专家”: answered together, as one question)."""
+    ask, after = _ASKS.search(piece), _ASKS.search(rest)
+    if ask is None or after is None or after.start() != 0:
+        return False
+    rest_clause = _PART_BREAK.split(rest[after.end():], maxsplit=1)[0]
+    return (any(f.startswith("v") and w not in ("是", "有")
+                for w, f in _pseg().lcut(piece[:ask.start()]))
+            and not any(f.startswith("v") for _, f in _pseg().lcut(rest_clause)))
 
 
 def _subject_length(clause: str) -> int:

@@ -39,7 +39,10 @@ class SupportVerdict(BaseModel):
 def code_decides(spec: QuestionSpec) -> bool:
     """Whether code's own checks settle that an answer states what was asked: a count, a
     quantity in a unit, a date, a role verb or an office each need an anchor in the quote
-    that :meth:`QuestionSpec.unmet` verifies."""
+    that :meth:`QuestionSpec.unmet` verifies. Not a measure: “参加失业保险一年以上” is a
+    quantity of time, but not of “证书下来后多久内要申请”."""
+    if spec.measure:
+        return False
     return bool(spec.count or spec.units or spec.when or spec.day or spec.roles
                 or spec.office or spec.yes_no)
 
