@@ -887,7 +887,9 @@ _LIGHT_VERBS = frozenset(
 def split_question(question: str) -> list[str]:
     """The parts of a question that asks several things, each a standalone question: the
     first part's subject is put before a later part that has none (“两校共建的产业学院
-    叫什么？由谁揭的牌？” → “两校共建的产业学院叫什么？”, “两校共建的产业学院由谁揭的牌？”).
+    叫什么？由谁揭的牌？” → “两校共建的产业学院叫什么？”, “两校共建的产业学院由谁揭的牌？”);
+    asks listed after one verb share it (“拿了几块金牌、几块铜牌”); an elliptical follow-up
+    asks the first part again (“…今年招了多少人？去年呢？”, see :func:`_follow_up`).
     A question with one part comes back unchanged."""
     text = question.strip()
     form = search_form(text)  # same length as ``text``
@@ -903,30 +905,35 @@ def split_question(question: str) -> list[str]:
     parts.append((start, len(form)))
     parts = [(a, b) for a, b in parts if b - a >= 2 and (
         _ASKS.search(form[a:b]) or (a > 0 and _FOLLOW_UP.search(form[a:b])))]
-    if len(parts) < 2 or not _ASKS.search(form[parts[0][0]:parts[0][1]]):
+    first_ask = _ASKS.search(form[parts[0][0]:parts[0][1]]) if len(parts) >= 2 else None
+    if first_ask is None:
         return [question]
     first = text[parts[0][0]:parts[0][1]]
     subject = first[:_subject_length(form[parts[0][0]:parts[0][1]])]
-    predicate = first[len(subject):]
     out = [first + "？"]
-    first_ask = _ASKS.search(form[parts[0][0]:parts[0][1]])
     for a, b in parts[1:]:
         part = _PRONOUN_START.sub("", text[a:b].strip())
-        if form[a - 1] == "、" and first_ask:  # the verb before the first ask is shared
+        if form[a - 1] == "、":  # the verb before the first ask is shared
             out.append(first[:first_ask.start()] + part + "？")
             continue
         if not _ASKS.search(form[a:b]):
-            other = _FOLLOW_UP.sub("", part)
-            period = _PERIOD.search(first)
-            if period and _PERIOD.fullmatch(other):
-                part = first[:period.start()] + other + first[period.end():]
-            else:  # what the follow-up names again it names anew (“国家级和省级加起来”)
-                named = [w for w, f in _pseg().lcut(other) if len(w) >= 2 and f[0] in "nb"]
-                part = other + re.sub("|".join(map(re.escape, named)) or "(?!)", "", predicate)
+            part = _follow_up(first, subject, _FOLLOW_UP.sub("", part))
         if subject and not _shares_noun(search_form(part), search_form(subject)):
             part = subject + part
         out.append(part + "？")
     return out
+
+
+def _follow_up(first: str, subject: str, other: str) -> str:
+    """The first question asked again of ``other``, what an elliptical follow-up names:
+    another period in place of the first's (“今年招了多少人” + “去年” → “去年招了多少人”);
+    else ``other`` before the first's predicate, whose words ``other`` names again it names
+    anew (“有几个国家级工作室” + “国家级和省级加起来” → “国家级和省级加起来有几个工作室”)."""
+    period = _PERIOD.search(first)
+    if period and _PERIOD.fullmatch(other):
+        return first[:period.start()] + other + first[period.end():]
+    named = [w for w, f in _pseg().lcut(other) if len(w) >= 2 and f[0] in "nb"]
+    return other + re.sub("|".join(map(re.escape, named)) or "(?!)", "", first[len(subject):])
 
 
 def _shared_verb_before(piece: str, rest: str) -> bool:
