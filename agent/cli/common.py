@@ -72,6 +72,23 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _exit_now_if_workers_wait(code: int) -> None:
+    """Exit at once when worker threads are still in a model call: a normal exit joins
+    them, and a call to a slow endpoint can keep Ctrl-C waiting for minutes. What they
+    would still write is safe to lose: the main thread has already unwound (temporary
+    files removed, nothing half-renamed) and the cache and store are SQLite transactions,
+    sound after a kill too (tests/test_reliability.py); the embedded server watches its
+    parent and stops with it."""
+    import os
+    import threading
+
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate()
+           if t is not threading.main_thread()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
 def handle_errors(func: F) -> F:
     """Turn expected failures into one line on stderr and a non-zero exit code."""
 
@@ -85,6 +102,7 @@ def handle_errors(func: F) -> F:
             fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
+            _exit_now_if_workers_wait(130)
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
