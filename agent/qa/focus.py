@@ -155,8 +155,8 @@ def extract_spans(spec: QuestionSpec, cand: Candidate) -> list[tuple[int, int]]:
         mentions_role,
         novel_chars,
         office_stated,
+        quotes_have_unit,
     )
-    from agent.text.numbers import find_quantities
 
     s0, e0 = cand.span
     form = cand.doc.search_text[s0:e0]
@@ -170,7 +170,7 @@ def extract_spans(spec: QuestionSpec, cand: Candidate) -> list[tuple[int, int]]:
                 or (not spec.roles and not spec.office and cand.bound
                     and counted_binding(spec, clause))
                 or (spec.post and any(t in clause for t in OFFICE_TITLES))
-                or (spec.measure and any(q.unit in spec.units for q in find_quantities(clause)))
+                or (spec.measure and quotes_have_unit([clause], spec.units))
                 or (spec.when and verbs and (has_date(clause)
                                              or any(v in clause for v in verbs)))):
             picked.append((a, b))

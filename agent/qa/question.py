@@ -423,10 +423,11 @@ def asked_units(question: Question) -> list[str]:
     of money (“补多少钱”, ``words.money``) → CNY; a measure (“多长时间”, “多大面积”) → its
     units."""
     q = simplified(question)
-    out = _written_units(q)
+    written = _written_units(q)
+    out = list(written)
     if "CNY" not in out and any(w in q for w in _MONEY_Q):
         out.append("CNY")
-    if measure := asked_measure(q):
+    if not written and (measure := _measure_named(q)):
         out.extend(u for u in _MEASURES[measure][1] if u not in out)
     return out
 
@@ -446,8 +447,10 @@ def asked_measure(question: Question) -> str | None:
     """The measure a question asks without writing its unit (questions.toml ``measures``):
     “多久内要申请” → duration, “有多大面积” → area; not “占地多少平方公里”."""
     q = simplified(question)
-    if _written_units(q):
-        return None
+    return None if _written_units(q) else _measure_named(q)
+
+
+def _measure_named(q: str) -> str | None:
     return next((name for name, (asks, _) in _MEASURES.items()
                  if any(w in q for w in asks)), None)
 
