@@ -88,7 +88,7 @@ def fake_model(body: dict[str, Any]) -> tuple[str, bytes]:
         quote, answer = "冀南技师学院牵头建立", "由冀南技师学院牵头建立。"
         src = _source_with(user, "牵头建立")
     draft = {"answerable": True, "answer": answer,
-             "claims": [{"text": answer, "citations": [{"source": src, "quote": quote}]}]}
+             "citations": [{"source": src, "quote": quote}]}
     return "application/json", json.dumps(_completion(json.dumps(draft, ensure_ascii=False)),
                                           ensure_ascii=False).encode()
 

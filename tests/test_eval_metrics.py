@@ -48,7 +48,7 @@ from agent.extract.schemas import (
     MergedItems,
     Target,
 )
-from agent.qa.schemas import Answer, Citation, Claim
+from agent.qa.schemas import Answer, Citation
 from agent.text.normalize import to_simplified
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -507,7 +507,7 @@ def test_qa_metrics_perfect_and_degraded(qa: QAGold) -> None:
                 question=item.question,
                 answer=item.answer,
                 answerable=True,
-                claims=[Claim(text=item.answer, citations=[cit])],
+                citations=[cit],
             )
         else:
             perfect[item.id] = Answer(question=item.question, answer="资料中没有", answerable=False)

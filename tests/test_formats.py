@@ -371,8 +371,7 @@ def test_answer_from_a_pdf_cites_its_page(pdf_store: Path) -> None:
         number = next(int(m[1]) for m in re.finditer(r'<source id="(\d+)">\n(.*?)\n</source>',
                                                         user, re.S) if shown in m[2])
         draft = {"answerable": True, "answer": "到2025年建成20个左右市域产教联合体。",
-                 "claims": [{"text": "到2025年建成20个左右市域产教联合体",
-                             "citations": [{"source": number, "quote": shown}]}]}
+                 "citations": [{"source": number, "quote": shown}]}
         return httpx.Response(200, json=_completion(json.dumps(draft, ensure_ascii=False)))
 
     with respx.mock:

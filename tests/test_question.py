@@ -475,3 +475,12 @@ def test_a_day_named_by_the_report_answers_when() -> None:
     assert with_report_days("活动今天举行", ["今天即2023年7月15日"]) == (
         "活动今天举行（今天即2023年7月15日，据发布日期）")
     assert with_report_days("活动7月15日举行", ["今天即2023年7月15日"]) == "活动7月15日举行"
+
+
+def test_a_role_verb_that_only_dates_the_question_is_not_asked() -> None:
+    from agent.qa.question import question_roles
+
+    assert question_roles("协议签订后将援助对方哪些专业？") == ()
+    assert question_roles("会议召开期间发布了哪些成果？") == ()
+    assert question_roles("合作协议由谁签订？") == ("签订",)
+    assert question_roles("会议由谁主持？主持时说了什么") == ("主持",)

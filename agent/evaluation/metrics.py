@@ -558,20 +558,16 @@ def fact_present(text_norm: str, fact: KeyFact) -> bool:
 
 
 def answer_text(answer: Answer) -> str:
-    """Answer plus claim texts, normalised for key-fact search."""
-    return normalise_text(" ".join([answer.answer, *(c.text for c in answer.claims)]))
+    """What a reader is shown: the answer and its cited quotes, normalised for key-fact
+    search."""
+    return normalise_text(" ".join([answer.answer, *(c.shown for c in answer.citations)]))
 
 
 def answer_citations(answer: Answer) -> list[Citation]:
-    """Top-level and per-claim citations, de-duplicated."""
-    seen: set[tuple[str, str, int, int, str]] = set()
-    out: list[Citation] = []
-    for c in [*answer.citations, *(c for claim in answer.claims for c in claim.citations)]:
-        key = (c.doc_id, c.path, c.start, c.end, c.quote)
-        if key not in seen:
-            seen.add(key)
-            out.append(c)
-    return out
+    """The answer's citations (distinct spans)."""
+    from agent.qa.answer import distinct
+
+    return distinct(answer.citations)
 
 
 def citation_doc_matches(citation: Citation, file: str, doc_key: DocKey = default_doc_key) -> bool:

@@ -16,8 +16,9 @@ Pipeline for ``answer_question``:
    (llama.cpp reuses that cached prefix), sources and question last;
 5. one ``llm.structured`` call; the :class:`VerifiedAnswer` validator checks each citation
    (source number exists, quote found verbatim by :func:`agent.extract.evidence.locate_quote`
-   inside that chunk, numbers of the claim present in its quotes) and re-asks once with
-   the errors; after that, unverifiable claims are dropped, so the cached JSON is clean;
+   inside that chunk) and re-asks once with the errors; after that, unverifiable quotes
+   are dropped, so the cached JSON is clean; an answer text stating a number, date or
+   name its quotes and articles do not is replaced by the quotes themselves;
 6. the answer is checked against what the question asks
    (:class:`agent.qa.question.QuestionSpec`): numbers/years and places in the cited chunk
    or the article's lead; the counted noun, the 什么-noun, the asked role verb (主持 ≠
@@ -74,7 +75,7 @@ from agent.qa.question import (
     word_weight,
     years_in_force,
 )
-from agent.qa.schemas import Answer, AnswerDraft, Citation, Claim, ClaimDraft
+from agent.qa.schemas import Answer, AnswerDraft, Citation, CitationDraft
 from agent.qa.support import code_decides
 from agent.text.normalize import NormalizedText, search_form, to_script
 from agent.text.similarity import char_bigrams
@@ -105,7 +106,7 @@ MAX_TOKENS = 200
 """Completion budget of the answer call: a short answer with one or two quotes takes
 80–120 tokens; a rambling output is cut off (→ refusal) instead of costing 20+ s."""
 MAX_ANSWER_CHARS = 150
-"""A longer answer text is replaced by its verified claims."""
+"""A longer answer text is replaced by its verified quotes."""
 
 # Placeholders that make a question a follow-up needing the previous turns.
 FOLLOWUP_CUES = lexicon.words("questions", "words.followup_cues")
@@ -278,7 +279,7 @@ class AnswerVerifier:
 
     sources: dict[int, Source]
     roles: tuple[str, ...] = ()  # role verbs the question asks about (主持, 牵头…)
-    question: str = ""  # its search form: a claim may repeat the question's words
+    question: str = ""  # its search form: an answer may repeat the question's words
     reasks_left: int = 1
     dropped: int = 0
     errors: list[str] = field(default_factory=list)
@@ -310,58 +311,48 @@ class AnswerVerifier:
         return (f"引文“{shown}”不是资料[{source}]的原文（必须逐字复制，不得改写{tip}）/ "
                 "quote not found verbatim in that source")
 
-    def claim_problems(self, claim: ClaimDraft) -> list[str]:
+    def evidence(self, citations: Sequence[CitationDraft]
+                 ) -> tuple[list[tuple[Source, Evidence]], list[str]]:
+        """The verified evidence of ``citations``, and what is wrong with the others."""
+        found: list[tuple[Source, Evidence]] = []
+        problems: list[str] = []
+        for i, cit in enumerate(citations):
+            res = self.citation(cit.source, cit.quote)
+            if isinstance(res, str):
+                problems.append(f"citations[{i}]: {res}")
+            else:
+                found.append(res)
+        return found, problems
+
+    def unsupported(self, text: str, found: Sequence[tuple[Source, Evidence]]) -> list[str]:
+        """What the answer text states that its verified quotes do not: numbers or dates
+        not in them, names the cited articles never write. Not sent back to the model (a
+        re-ask costs a whole generation): the quotes replace such a text."""
         from agent.text.nouns import unsupported_terms
         from agent.text.numbers import unsupported_dates, unsupported_numbers
 
-        if not claim.citations:
-            return ["缺少 citations / every claim needs a quote"]
-        found: list[Evidence] = []
-        articles: list[str] = [self.question]
-        days: list[tuple[int, int]] = []  # days the quotes name as 今天/昨日
-        problems: list[str] = []
-        for cit in claim.citations:
-            res = self.citation(cit.source, cit.quote)
-            if isinstance(res, str):
-                problems.append(res)
-            else:
-                found.append(res[1])
-                articles.append(res[0].doc.search_text)
-                days += report_days(res[1].quote, res[0].doc.published)
-        if problems:
-            return problems
-        quotes = [e.quote for e in found]
-        missing = unsupported_numbers(claim.text, quotes) or unsupported_dates(
-            claim.text, quotes, days)
-        if missing:
-            return [f"数字 {'、'.join(missing)} 不在引文中（引文必须包含这些数字）/ "
-                    "numbers not in the quotes"]
-        # A name the cited article never writes was made up, however right the quote.
-        invented = unsupported_terms(search_form(claim.text), articles)
-        if invented:
-            return [f"“{'、'.join(invented)}”在引用的文章中没有出现（只写原文写明的内容）/ "
-                    "names not in the cited article"]
-        return []
+        quotes = [ev.quote for _, ev in found]
+        days = [d for src, ev in found for d in report_days(ev.quote, src.doc.published)]
+        return (unsupported_numbers(text, quotes) or unsupported_dates(text, quotes, days)
+                or unsupported_terms(search_form(text),
+                                     [self.question, *(src.doc.search_text for src, _ in found)]))
 
     def check(self, draft: AnswerDraft) -> list[str]:
         if not draft.answerable:
             return []
-        if not draft.claims:
-            return ["answerable 为 true 时至少需要一条带引文的 claim / give at least one claim"]
-        problems = [f"claims[{i}]: {p}" for i, c in enumerate(draft.claims)
-                    for p in self.claim_problems(c)]
-        if not problems and self.roles:
-            quotes = [res[1].quote for c in draft.claims for cit in c.citations
-                      if not isinstance(res := self.citation(cit.source, cit.quote), str)]
-            if not quotes_mention_role(quotes, self.roles):
-                role = "/".join(self.roles)
-                problems.append(f"问题问的是“{role}”，引文必须是写明“{role}”的原句 / "
-                                f"quote the sentence that says {role}")
+        if not draft.citations:
+            return ["answerable 为 true 时至少需要一条 citation / give at least one quote"]
+        found, problems = self.evidence(draft.citations)
+        if not problems and self.roles and not quotes_mention_role(
+                [ev.quote for _, ev in found], self.roles):
+            role = "/".join(self.roles)
+            problems.append(f"问题问的是“{role}”，引文必须是写明“{role}”的原句 / "
+                            f"quote the sentence that says {role}")
         return problems
 
-    def keep_verified(self, claims: list[ClaimDraft]) -> list[ClaimDraft]:
-        kept = [c for c in claims if not self.claim_problems(c)]
-        self.dropped += len(claims) - len(kept)
+    def keep_verified(self, citations: list[CitationDraft]) -> list[CitationDraft]:
+        kept = [c for c in citations if not isinstance(self.citation(c.source, c.quote), str)]
+        self.dropped += len(citations) - len(kept)
         return kept
 
 
@@ -421,8 +412,8 @@ class VerifiedAnswer(AnswerDraft):
     """``AnswerDraft`` whose validator verifies citations against the numbered sources.
 
     The first failure goes back to the model (instructor re-ask); after the re-ask budget
-    unverifiable claims are dropped (and the answer text is rebuilt from the remaining
-    claims), so the validated and cached object only holds verified claims.
+    unverifiable quotes are dropped (and an answer text they do not support is emptied, to
+    be replaced by the quotes), so the validated and cached object only holds verified quotes.
     """
 
     @model_validator(mode="after")
@@ -431,7 +422,7 @@ class VerifiedAnswer(AnswerDraft):
         if not isinstance(verifier, AnswerVerifier):
             return self
         if not self.answerable:
-            self.claims = []
+            self.citations = []
             return self
         problems = verifier.check(self)
         if problems and verifier.reasks_left > 0:
@@ -440,13 +431,14 @@ class VerifiedAnswer(AnswerDraft):
             raise ValueError("以下引文无法在资料中核实，请从对应编号的资料中逐字复制后重新输出 / "
                              "fix these citations:\n"
                              + "\n".join(problems[:8]))
-        kept = verifier.keep_verified(self.claims)
-        if len(kept) != len(self.claims):
-            self.answer = "".join(_sentence(c.text) for c in kept)
-        self.claims = kept
+        kept = verifier.keep_verified(self.citations)
+        if (len(self.answer) > MAX_ANSWER_CHARS
+                or verifier.unsupported(self.answer, verifier.evidence(kept)[0])):
+            self.answer = ""  # the quotes, cleaned, are the answer (see _attempt)
+        self.citations = kept
         if not kept:
             # Nothing verifiable: stored as the refusal it is. Stored as "answerable, no
-            # claims" it would fail this validator on every cache read and be asked again.
+            # quotes" it would fail this validator on every cache read and be asked again.
             self.answerable = False
         return self
 
@@ -628,49 +620,33 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
     except ModelError as exc:
         if not _cut_off(exc):
             raise
-        # The model rambled past the budget (e.g. repeating claims): nothing verifiable.
+        # The model rambled past the budget (e.g. repeating quotes): nothing verifiable.
         return "模型没有给出可核实的回答"
     if not draft.answerable:
         return ""
-    claims: list[Claim] = []
+    citations: list[Citation] = []
     cited: list[str] = []
     contexts: list[str] = []
-    articles: list[str] = [search_form(question)]
     relative_days: list[str] = []
-    days_named: list[tuple[int, int]] = []
     in_force: set[int] = set()
     sentences: list[tuple[Source, int, int]] = []  # cleaned ranges of the cited sentences
-    for c in draft.claims:
-        cits: list[Citation] = []
-        for cd in c.citations:
-            res = verifier.citation(cd.source, cd.quote)
-            if isinstance(res, str):  # pragma: no cover - the validator kept only verified
-                continue
-            src, ev = res
-            cits.append(_citation(src.chunk, src.doc, ev))
-            own = _cited_sentences(src, ev)
-            sentences += own
-            cited.append(_cited_text(own, ev))
-            contexts.append(context_text(src.chunk, src.doc))
-            articles.append(src.doc.search_text)
-            if day := resolved_day(cited[-1], src.doc.published):
-                relative_days.append(day)
-            days_named += report_days(ev.quote, src.doc.published)
-            in_force |= years_in_force(src.doc.search_text, src.doc.cleaned_index(ev.start),
-                                       src.doc.published)
-        if cits:
-            claims.append(Claim(text=to_script(c.text, script), citations=cits))
-    if not claims:
+    for src, ev in verifier.evidence(draft.citations)[0]:
+        citation = _citation(src.chunk, src.doc, ev)
+        if distinct([*citations, citation]) == citations:
+            continue
+        citations.append(citation)
+        own = _cited_sentences(src, ev)
+        sentences += own
+        cited.append(_cited_text(own, ev))
+        contexts.append(context_text(src.chunk, src.doc))
+        if day := resolved_day(cited[-1], src.doc.published):
+            relative_days.append(day)
+        in_force |= years_in_force(src.doc.search_text, src.doc.cleaned_index(ev.start),
+                                   src.doc.published)
+    if not citations:
         return "没有能核实的引文"
-    from agent.text.nouns import unsupported_terms
-    from agent.text.numbers import unsupported_dates, unsupported_numbers
-
-    quotes = [ct.quote for cl in claims for ct in cl.citations]
-    text = draft.answer.strip() or "".join(_sentence(c.text) for c in draft.claims)
-    if (unsupported_numbers(text, quotes) or len(text) > MAX_ANSWER_CHARS
-            or unsupported_dates(text, quotes, days_named)
-            or unsupported_terms(search_form(text), articles)):
-        text = "".join(_sentence(c.text) for c in draft.claims)
+    quotes = [c.quote for c in citations]
+    text = draft.answer.strip() or "".join(_sentence(c.shown) for c in citations)
     if says_not_given(text):
         return "回答说资料没有给出答案"
     if spec.when or spec.day:
@@ -679,18 +655,12 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
         if named := _named_title(spec.title, sentences):
             if search_form(named.quote) not in search_form(text):
                 text = f"{spec.title}名称：{named.quote}。{text}"
-            claims.insert(0, Claim(text=named.quote, citations=[named]))
+            citations = distinct([named, *citations])
     unmet = spec.unmet("\n".join(cited), "\n".join(contexts), quotes, text, in_force=in_force)
     if unmet:
         return f"引用的资料中没有“{'、'.join(unmet)}”"
-    citations: list[Citation] = []
-    for cl in claims:
-        for ct in cl.citations:
-            if all((ct.doc_id, ct.start, ct.end) != (x.doc_id, x.start, x.end)
-                   for x in citations):
-                citations.append(ct)
     return (Answer(question=question, answer=to_script(text, script), answerable=True,
-                   claims=claims, citations=citations), "\n".join(cited))
+                   citations=citations), "\n".join(cited))
 
 
 def focused_sources(cands: Sequence[Candidate], *, bound_only: bool = False) -> list[Source]:
@@ -727,8 +697,7 @@ def extractive_answer(spec: QuestionSpec, cands: Sequence[Candidate],
     if (spec.when or spec.day) and (day := resolved_day(shown_text, doc.published)):
         text = with_report_days(text, [day])
     text = _sentence(to_script(text, script))
-    return Answer(question=spec.question, answer=text, answerable=True,
-                  claims=[Claim(text=text, citations=citations)], citations=citations)
+    return Answer(question=spec.question, answer=text, answerable=True, citations=citations)
 
 
 def answer_question(store: Store, llm: ChatModel, question: str, *, k: int = DEFAULT_K,
@@ -776,14 +745,20 @@ def combine_parts(answers: Sequence[Answer]) -> Answer:
     answered = [a for a in answers if a.answerable]
     if not answered:
         return answers[0].model_copy(update={"answer": "".join(a.answer for a in answers)})
-    citations: list[Citation] = []
-    for a in answered:
-        for c in a.citations:
-            if all((c.doc_id, c.start, c.end) != (x.doc_id, x.start, x.end) for x in citations):
-                citations.append(c)
     return Answer(question=answers[0].question, answerable=True,
                   answer="".join(_sentence(a.answer) for a in answers),
-                  claims=[c for a in answered for c in a.claims], citations=citations)
+                  citations=distinct([c for a in answered for c in a.citations]))
+
+
+def distinct(citations: Sequence[Citation]) -> list[Citation]:
+    """``citations`` without repeats of a span (same document, same offsets), in order."""
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Citation] = []
+    for c in citations:
+        if (c.doc_id, c.start, c.end) not in seen:
+            seen.add((c.doc_id, c.start, c.end))
+            out.append(c)
+    return out
 
 
 def _answer_part(store: Store, llm: ChatModel, asked: str, script: str, *, k: int,

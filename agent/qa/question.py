@@ -464,10 +464,17 @@ def quotes_have_unit(quotes: Sequence[str], units: Sequence[str]) -> bool:
     return any(q.unit in units for text in quotes for q in find_quantities(text))
 
 
+# A role verb that only dates what is asked (“协议签订后将援助哪些专业”, “会议召开期间”).
+_TIME_CLAUSE_AFTER = re.compile(r"(?:之|以)?(?:后|前|时|期间|以来)")
+
+
 def question_roles(question: Question) -> tuple[str, ...]:
-    """Role verbs the question asks about (“由谁主持” → 主持)."""
+    """Role verbs the question asks about (“由谁主持” → 主持), not those of a time clause
+    (“协议签订后…哪些专业”)."""
     q = simplified(question)
-    return tuple(v for v in ROLE_VERBS if v in q)
+    return tuple(v for v in ROLE_VERBS
+                 if any(not _TIME_CLAUSE_AFTER.match(q, m.end())
+                        for m in re.finditer(re.escape(v), q)))
 
 
 def mentions_role(text: str, role: str) -> bool:
