@@ -37,7 +37,7 @@ from agent.evaluation.gold import (
     QAItem,
 )
 from agent.extract.schemas import Alliance, DocumentExtraction, Event, Target
-from agent.qa.schemas import Answer, Citation
+from agent.qa.schemas import Answer, Citation, distinct
 from agent.text.dates import parse_iso
 from agent.text.normalize import fold as normalise_text
 from agent.text.similarity import bigram_jaccard
@@ -565,8 +565,6 @@ def answer_text(answer: Answer) -> str:
 
 def answer_citations(answer: Answer) -> list[Citation]:
     """The answer's citations (distinct spans)."""
-    from agent.qa.answer import distinct
-
     return distinct(answer.citations)
 
 

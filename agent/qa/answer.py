@@ -75,7 +75,7 @@ from agent.qa.question import (
     word_weight,
     years_in_force,
 )
-from agent.qa.schemas import Answer, AnswerDraft, Citation, CitationDraft
+from agent.qa.schemas import Answer, AnswerDraft, Citation, CitationDraft, distinct
 from agent.qa.support import code_decides
 from agent.text.normalize import NormalizedText, search_form, to_script
 from agent.text.similarity import char_bigrams
@@ -283,6 +283,9 @@ class AnswerVerifier:
     reasks_left: int = 1
     dropped: int = 0
     errors: list[str] = field(default_factory=list)
+    # Each citation is looked up once: the check, the keeping and the answer read it again.
+    _looked_up: dict[tuple[int, str], tuple[Source, Evidence] | str] = field(
+        default_factory=dict)
 
     def citation(self, source: int, quote: str) -> tuple[Source, Evidence] | str:
         """The verified evidence of one citation, or the error to send back to the model.
@@ -291,6 +294,12 @@ class AnswerVerifier:
         verbatim quote under a wrong source number is still evidence, attributed to the
         chunk it really comes from).
         """
+        key = (source, quote)
+        if key not in self._looked_up:
+            self._looked_up[key] = self._look_up(source, quote)
+        return self._looked_up[key]
+
+    def _look_up(self, source: int, quote: str) -> tuple[Source, Evidence] | str:
         from agent.extract.evidence import locate_quote
 
         cited = self.sources.get(source)
@@ -749,16 +758,6 @@ def combine_parts(answers: Sequence[Answer]) -> Answer:
                   answer="".join(_sentence(a.answer) for a in answers),
                   citations=distinct([c for a in answered for c in a.citations]))
 
-
-def distinct(citations: Sequence[Citation]) -> list[Citation]:
-    """``citations`` without repeats of a span (same document, same offsets), in order."""
-    seen: set[tuple[str, int, int]] = set()
-    out: list[Citation] = []
-    for c in citations:
-        if (c.doc_id, c.start, c.end) not in seen:
-            seen.add((c.doc_id, c.start, c.end))
-            out.append(c)
-    return out
 
 
 def _answer_part(store: Store, llm: ChatModel, asked: str, script: str, *, k: int,

@@ -3,6 +3,7 @@ plain strings) and the verified answer with citations in original offsets."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -67,3 +68,14 @@ class Answer(BaseModel):
     answerable: bool
     citations: list[Citation] = Field(default_factory=list)
     usage: dict[str, float] = Field(default_factory=dict)
+
+
+def distinct(citations: Sequence[Citation]) -> list[Citation]:
+    """``citations`` without repeats of a span (same document, same offsets), in order."""
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Citation] = []
+    for c in citations:
+        if (c.doc_id, c.start, c.end) not in seen:
+            seen.add((c.doc_id, c.start, c.end))
+            out.append(c)
+    return out
