@@ -66,7 +66,8 @@ def _sse(text: str) -> bytes:
 
 
 def _source_with(user: str, needle: str) -> int:
-    for m in re.finditer(r'<source id="(\d+)">\n(.*?)\n</source>', user, re.S):
+    """Number ``[n]`` of the shown sentence that contains ``needle``."""
+    for m in re.finditer(r"^\[(\d+)\](.*)$", user, re.M):
         if needle in m.group(2):
             return int(m.group(1))
     return 1
@@ -79,16 +80,12 @@ def fake_model(body: dict[str, Any]) -> tuple[str, bytes]:
     user = body["messages"][1]["content"]
     question = user.rsplit("问题：", 1)[-1]
     if "哪天" in question or "何时" in question:
-        quote, answer = "6月12日,中原经济区技工教育联盟成立大会在冀南技师学院举办", "6月12日。"
-        src = _source_with(user, "6月12日")
+        answer, src = "6月12日。", _source_with(user, "6月12日")
     elif "投入" in question:
-        quote, answer = "近三年,共为全市中职学校投入资金3.19亿元", "投入资金3.19亿元。"
-        src = _source_with(user, "3.19")
+        answer, src = "投入资金3.19亿元。", _source_with(user, "3.19")
     else:
-        quote, answer = "冀南技师学院牵头建立", "由冀南技师学院牵头建立。"
-        src = _source_with(user, "牵头建立")
-    draft = {"answerable": True, "answer": answer,
-             "citations": [{"source": src, "quote": quote}]}
+        answer, src = "由冀南技师学院牵头建立。", _source_with(user, "牵头建立")
+    draft = {"answerable": True, "answer": answer, "cite": [src]}
     return "application/json", json.dumps(_completion(json.dumps(draft, ensure_ascii=False)),
                                           ensure_ascii=False).encode()
 

@@ -1,5 +1,6 @@
 """Cited question answering: retrieve, build a tight context, one structured LLM call,
-verify every quote by code, refuse when the evidence is not there.
+cite sentences by number (code slices them from the original), refuse when the evidence
+is not there.
 
 Pipeline for ``answer_question``:
 
@@ -12,13 +13,15 @@ Pipeline for ``answer_question``:
    answer is a refusal;
 4. **tight context**: from every retrieved chunk, the sentences sharing the most content
    words with the question (plus neighbours) within a tiktoken budget, in document order,
-   as numbered sources ``[1]``, ``[2]`` …; the fixed instructions come first in the prompt
-   (llama.cpp reuses that cached prefix), sources and question last;
-5. one ``llm.structured`` call; the :class:`VerifiedAnswer` validator checks each citation
-   (source number exists, quote found verbatim by :func:`agent.extract.evidence.locate_quote`
-   inside that chunk) and re-asks once with the errors; after that, unverifiable quotes
-   are dropped, so the cached JSON is clean; an answer text stating a number, date or
-   name its quotes and articles do not is replaced by the quotes themselves;
+   one ``<source>`` block per chunk with every sentence numbered ``[1]``, ``[2]`` … across
+   blocks; the fixed instructions come first in the prompt (llama.cpp reuses that cached
+   prefix), sources and question last;
+5. one ``llm.structured`` call: a short answer and the numbers of the sentences that
+   state it (no copied quotes: the model generates under half the tokens it did); the
+   :class:`VerifiedAnswer` validator re-asks once when a number was not shown or the
+   question asks a role (主持, 牵头) the cited sentences do not say; the citations are the
+   exact original spans of the cited sentences; an answer text stating a number, date or
+   name its sentences and articles do not is replaced by the sentences themselves;
 6. the answer is checked against what the question asks
    (:class:`agent.qa.question.QuestionSpec`): numbers/years and places in the cited chunk
    or the article's lead; the counted noun, the 什么-noun, the asked role verb (主持 ≠
@@ -75,15 +78,19 @@ from agent.qa.question import (
     word_weight,
     years_in_force,
 )
-from agent.qa.schemas import Answer, AnswerDraft, Citation, CitationDraft, distinct
+from agent.qa.schemas import Answer, AnswerDraft, Citation, distinct
 from agent.qa.support import code_decides
 from agent.text.normalize import NormalizedText, search_form, to_script
 from agent.text.similarity import char_bigrams
 from agent.text.terms import says
 
 DEFAULT_K = 3
-CONTEXT_TOKENS = 320
-"""Token budget (tiktoken o200k) of all source texts together (~350 with the fences)."""
+CONTEXT_TOKENS = 300
+"""Token budget (tiktoken o200k) of all shown sentences together. The prompt's new part
+(everything after the cached instructions) is evaluated at ~37 tokens/s on two cores, so
+it is most of an answer's time. On the CI sample of development questions, sentences cited
+by number: 320 → p50 13.1 s; 260 → 11.8 s but the answer sentence left out more often
+(an official's view, an organiser: accuracy 0.857 → 0.837)."""
 MAX_SENTENCE_TOKENS = 150
 """A longer sentence is clipped to a window around its matching words."""
 MIN_SCORED_CHARS = 10
@@ -97,16 +104,16 @@ MIN_COVERAGE = 0.35
 """Evidence gate: least length-weighted share of the question's content words found in one
 retrieved chunk. Calibrated on the seed questions (evals/gold/qa.yaml plus off-corpus
 probes): answerable ones score 0.52–1.0, off-corpus ones 0.0–0.15."""
-MAX_QUOTE_CHARS = 160
-"""Longest accepted citation (original characters); longer ones are re-asked."""
-MIN_TRIMMED_SHARE = 0.7
-"""A quote with extra words at its edges is accepted when its verbatim core covers this
-share of it (see :func:`trimmed_quote`)."""
 MAX_TOKENS = 200
-"""Completion budget of the answer call: a short answer with one or two quotes takes
-80–120 tokens; a rambling output is cut off (→ refusal) instead of costing 20+ s."""
+"""Completion budget of the answer call: a short answer citing a sentence or two takes
+20–60 tokens; a rambling output is cut off (→ refusal) instead of costing 20+ s."""
 MAX_ANSWER_CHARS = 150
-"""A longer answer text is replaced by its verified quotes."""
+"""A longer answer text is replaced by its cited sentences."""
+REALIGN_SHARE = 0.6
+"""Least share of an answer's character pairs a shown sentence must have to be cited for
+it instead of the sentence the model named (see :meth:`AnswerVerifier.realigned`)."""
+REALIGN_MARGIN = 0.3
+"""…and by how much it must beat the named sentences when those state the answer too."""
 
 # Placeholders that make a question a follow-up needing the previous turns.
 FOLLOWUP_CUES = lexicon.words("questions", "words.followup_cues")
@@ -119,17 +126,20 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Source:
-    """One numbered source shown to the model: selected sentences of one chunk."""
+    """Selected sentences of one retrieved chunk, shown to the model as one block."""
 
-    number: int
     chunk: StoredChunk
     doc: Document
-    text: str
     spans: list[tuple[int, int]] = field(default_factory=list)  # cleaned ranges shown
 
     @property
     def within(self) -> tuple[int, int]:
         return (self.chunk.clean_start, self.chunk.clean_end)
+
+    @property
+    def text(self) -> str:
+        """The shown sentences (simplified search form), in document order."""
+        return "".join(self.doc.search_text[a:b] for a, b in self.spans)
 
     def lead(self) -> str:
         """Simplified text of the article's title and first sentences (sets year/place)."""
@@ -184,7 +194,7 @@ def build_context(store: Store, hits: Sequence[Any], question: Question, *,
     within ``budget`` tokens. Chunks with no overlapping sentence are left out, and so are the
     sentences overlapping an ``exclude`` range (document id, cleaned start, end). The text
     shown is the simplified search form (same length as the cleaned text): the small model
-    copies simplified text more faithfully, and quotes are matched script-agnostically.
+    reads simplified text more reliably, and citations are sliced from the original by code.
     """
     from agent.core.tokens import count_tokens
 
@@ -248,26 +258,29 @@ def build_context(store: Store, hits: Sequence[Any], question: Question, *,
     for ci, si in weak:
         take(ci, si)
 
-    sources: list[Source] = []
-    for ci, (chunk, doc, _spans, _scores) in enumerate(per_chunk):
-        if not chosen[ci]:
-            continue
-        parts: list[str] = []
-        last_end: int | None = None
-        ordered = [chosen[ci][si] for si in sorted(chosen[ci])]
-        for s, e in ordered:
-            if last_end is not None and s > last_end + 1 and doc.text[last_end:s].strip():
-                parts.append("…")
-            parts.append(doc.search_text[s:e])
-            last_end = e
-        sources.append(Source(len(sources) + 1, chunk, doc, "".join(parts), ordered))
-    return sources
+    return [Source(chunk, doc, [chosen[ci][si] for si in sorted(chosen[ci])])
+            for ci, (chunk, doc, _spans, _scores) in enumerate(per_chunk) if chosen[ci]]
+
+
+def numbered_sentences(sources: Sequence[Source]) -> list[tuple[Source, tuple[int, int]]]:
+    """The shown sentences in the order the model numbers them: ``[n]`` is item n-1."""
+    return [(src, span) for src in sources for span in src.spans]
 
 
 def render_sources(sources: Sequence[Source]) -> str:
+    """One ``<source>`` block per chunk, each shown sentence on its own line as ``[n]…``,
+    numbered across all blocks (the model cites sentences by these numbers)."""
     from agent.core.prompts import fence
 
-    return "\n".join(fence(s.text, "source", id=s.number) for s in sources)
+    blocks: list[str] = []
+    number = 0
+    for src in sources:
+        lines: list[str] = []
+        for a, b in src.spans:
+            number += 1
+            lines.append(f"[{number}]" + " ".join(src.doc.search_text[a:b].split()))
+        blocks.append(fence("\n".join(lines), "source"))
+    return "\n".join(blocks)
 
 
 # --------------------------------------------------------------------------- verification
@@ -275,68 +288,41 @@ def render_sources(sources: Sequence[Source]) -> str:
 
 @dataclass
 class AnswerVerifier:
-    """Checks a draft's citations against the sources; shared across instructor re-asks."""
+    """Turns a draft's sentence numbers into evidence; shared across instructor re-asks."""
 
-    sources: dict[int, Source]
+    sentences: list[tuple[Source, tuple[int, int]]]
     roles: tuple[str, ...] = ()  # role verbs the question asks about (主持, 牵头…)
     question: str = ""  # its search form: an answer may repeat the question's words
     reasks_left: int = 1
     dropped: int = 0
     errors: list[str] = field(default_factory=list)
-    # Each citation is looked up once: the check, the keeping and the answer read it again.
-    _looked_up: dict[tuple[int, str], tuple[Source, Evidence] | str] = field(
-        default_factory=dict)
 
-    def citation(self, source: int, quote: str) -> tuple[Source, Evidence] | str:
-        """The verified evidence of one citation, or the error to send back to the model.
+    def sentence(self, number: int) -> tuple[Source, Evidence] | str:
+        """The exact original span of sentence ``[number]``, or the error to send back."""
+        from agent.extract.evidence import range_evidence
 
-        The quote is looked up in the cited source first, then in the other sources (a
-        verbatim quote under a wrong source number is still evidence, attributed to the
-        chunk it really comes from).
-        """
-        key = (source, quote)
-        if key not in self._looked_up:
-            self._looked_up[key] = self._look_up(source, quote)
-        return self._looked_up[key]
+        if not 1 <= number <= len(self.sentences):
+            return (f"句子 [{number}] 不存在（只能引用 [1] 到 [{len(self.sentences)}]）/ "
+                    "no such sentence")
+        src, (a, b) = self.sentences[number - 1]
+        return (src, range_evidence(src.doc, a, b))
 
-    def _look_up(self, source: int, quote: str) -> tuple[Source, Evidence] | str:
-        from agent.extract.evidence import locate_quote
-
-        cited = self.sources.get(source)
-        order = ([cited] if cited else []) + [s for s in self.sources.values() if s is not cited]
-        shown = " ".join(quote.split())[:60]
-        for src in order:
-            ev = locate_quote(src.doc, quote, within=src.within) or trimmed_quote(src, quote)
-            if ev is None:
-                continue
-            if ev.end - ev.start > MAX_QUOTE_CHARS:
-                return f"引文“{shown}”太长（只复制包含答案的一小段，10到40字）/ quote too long"
-            return (src, ev)
-        if cited is None:
-            return (f"source {source} 不存在（只能用 {sorted(self.sources)}），引文“{shown}”"
-                    "也不在任何资料中 / no such source")
-        hint = closest_span(cited, quote)
-        tip = f"；资料[{source}]中最接近的原文是“{hint}”" if hint else ""
-        return (f"引文“{shown}”不是资料[{source}]的原文（必须逐字复制，不得改写{tip}）/ "
-                "quote not found verbatim in that source")
-
-    def evidence(self, citations: Sequence[CitationDraft]
-                 ) -> tuple[list[tuple[Source, Evidence]], list[str]]:
-        """The verified evidence of ``citations``, and what is wrong with the others."""
+    def evidence(self, cite: Sequence[int]) -> tuple[list[tuple[Source, Evidence]], list[str]]:
+        """The evidence of the cited sentences, and what is wrong with the other numbers."""
         found: list[tuple[Source, Evidence]] = []
         problems: list[str] = []
-        for i, cit in enumerate(citations):
-            res = self.citation(cit.source, cit.quote)
+        for number in dict.fromkeys(cite):
+            res = self.sentence(number)
             if isinstance(res, str):
-                problems.append(f"citations[{i}]: {res}")
+                problems.append(res)
             else:
                 found.append(res)
         return found, problems
 
     def unsupported(self, text: str, found: Sequence[tuple[Source, Evidence]]) -> list[str]:
-        """What the answer text states that its verified quotes do not: numbers or dates
+        """What the answer text states that its cited sentences do not: numbers or dates
         not in them, names the cited articles never write. Not sent back to the model (a
-        re-ask costs a whole generation): the quotes replace such a text."""
+        re-ask costs a whole generation): the sentences replace such a text."""
         from agent.text.nouns import unsupported_terms
         from agent.text.numbers import unsupported_dates, unsupported_numbers
 
@@ -349,80 +335,58 @@ class AnswerVerifier:
     def check(self, draft: AnswerDraft) -> list[str]:
         if not draft.answerable:
             return []
-        if not draft.citations:
-            return ["answerable 为 true 时至少需要一条 citation / give at least one quote"]
-        found, problems = self.evidence(draft.citations)
+        if not draft.cite:
+            return ["answerable 为 true 时 cite 至少要有一个句子编号 / cite at least one sentence"]
+        found, problems = self.evidence(draft.cite)
         if not problems and self.roles and not quotes_mention_role(
                 [ev.quote for _, ev in found], self.roles):
             role = "/".join(self.roles)
-            problems.append(f"问题问的是“{role}”，引文必须是写明“{role}”的原句 / "
-                            f"quote the sentence that says {role}")
+            problems.append(f"问题问的是“{role}”，cite 必须是写明“{role}”的句子 / "
+                            f"cite the sentence that says {role}")
         return problems
 
-    def keep_verified(self, citations: list[CitationDraft]) -> list[CitationDraft]:
-        kept = [c for c in citations if not isinstance(self.citation(c.source, c.quote), str)]
-        self.dropped += len(citations) - len(kept)
+    def keep_verified(self, cite: list[int]) -> list[int]:
+        kept = [n for n in dict.fromkeys(cite) if not isinstance(self.sentence(n), str)]
+        self.dropped += len(cite) - len(kept)
         return kept
 
+    def realigned(self, answer: str, cite: list[int]) -> list[int]:
+        """``cite``, or the one shown sentence that states ``answer`` when the cited ones
+        do not. The small model often writes the right answer under the number of the
+        sentence before or after it: for "现场赛分成了哪几个赛道", the three tracks under
+        the number of "…409个项目入围现场赛"; for an official's view, "张学武…表示感谢"
+        under the number of the sentence about the donation. A sentence states the answer
+        when it has at least :data:`REALIGN_SHARE` of the answer's character pairs and
+        every number, date and name of it."""
+        from agent.text.normalize import normalise_for_match
 
-def trimmed_quote(src: Source, quote: str) -> Evidence | None:
-    """Evidence for a quote whose core is verbatim but with a few words added at its edges.
+        want = char_bigrams(normalise_for_match(answer, drop_punct=True)[0])
+        if not want or not cite:
+            return cite
 
-    The small model often prefixes a quote with words of the question (“哈尔滨计划建成2个…”).
-    The longest verbatim run (normalised, punctuation-insensitive) is accepted when it
-    covers at least :data:`MIN_TRIMMED_SHARE` of the quote and 8 characters; anything
-    changed in the middle (a paraphrase) leaves a shorter run and is rejected.
-    """
-    from difflib import SequenceMatcher
+        def share(numbers: Sequence[int]) -> float:
+            text = "".join(ev.quote for _, ev in self.evidence(numbers)[0])
+            have = char_bigrams(normalise_for_match(text, drop_punct=True)[0])
+            return len(want & have) / len(want)
 
-    from agent.extract.evidence import locate_quote
-    from agent.text.normalize import normalise_for_match
+        def states(numbers: Sequence[int]) -> bool:
+            return not self.unsupported(answer, self.evidence(numbers)[0])
 
-    want, _ = normalise_for_match(quote, drop_punct=True)
-    if len(want) < 8:
-        return None
-    a, b = src.within
-    hay, index = normalise_for_match(src.doc.text[a:b], drop_punct=True)
-    m = SequenceMatcher(None, want, hay, autojunk=False).find_longest_match(
-        0, len(want), 0, len(hay))
-    if m.size < 8 or m.size < MIN_TRIMMED_SHARE * len(want):
-        return None
-    start, end = a + index[m.b], a + index[m.b + m.size - 1] + 1
-    return locate_quote(src.doc, src.doc.text[start:end], within=src.within)
-
-
-def closest_span(src: Source, quote: str, width: int = 60) -> str:
-    """The shown passage closest to a failed quote (char-bigram overlap), for the re-ask.
-
-    Only a hint: the model still has to copy it, and the copy is verified again.
-    """
-    from agent.text.normalize import normalise_for_match
-
-    want, _ = normalise_for_match(quote, drop_punct=True)
-    grams = char_bigrams(want)
-    if not grams:
-        return ""
-    best: tuple[float, str] = (0.0, "")
-    for s, e in src.spans:
-        text = src.doc.search_text[s:e]
-        size = max(len(want) + 4, 12)
-        step = max(1, size // 3)
-        for a in range(0, max(1, len(text) - size + step), step):
-            piece = text[a:a + size]
-            score = len(grams & char_bigrams(normalise_for_match(piece, drop_punct=True)[0]))
-            if score > best[0]:
-                best = (score, piece)
-    if best[0] < max(2, 0.3 * len(grams)):
-        return ""
-    return best[1][:width].strip()
+        cited = share(cite)
+        best = max(range(1, len(self.sentences) + 1), key=lambda n: share([n]))
+        if (best not in cite and share([best]) >= REALIGN_SHARE and states([best])
+                and (not states(cite) or share([best]) >= cited + REALIGN_MARGIN)):
+            return [best]
+        return cite
 
 
 class VerifiedAnswer(AnswerDraft):
-    """``AnswerDraft`` whose validator verifies citations against the numbered sources.
+    """``AnswerDraft`` whose validator checks the cited sentence numbers.
 
-    The first failure goes back to the model (instructor re-ask); after the re-ask budget
-    unverifiable quotes are dropped (and an answer text they do not support is emptied, to
-    be replaced by the quotes), so the validated and cached object only holds verified quotes.
+    The first failure (a number not shown, no sentence with the asked role) goes back to
+    the model (instructor re-ask); after the re-ask budget unknown numbers are dropped (and
+    an answer text its sentences do not support is emptied, to be replaced by them), so
+    the validated and cached object only cites sentences that were shown.
     """
 
     @model_validator(mode="after")
@@ -431,23 +395,21 @@ class VerifiedAnswer(AnswerDraft):
         if not isinstance(verifier, AnswerVerifier):
             return self
         if not self.answerable:
-            self.citations = []
+            self.cite = []
             return self
         problems = verifier.check(self)
         if problems and verifier.reasks_left > 0:
             verifier.reasks_left -= 1
             verifier.errors.extend(problems)
-            raise ValueError("以下引文无法在资料中核实，请从对应编号的资料中逐字复制后重新输出 / "
-                             "fix these citations:\n"
-                             + "\n".join(problems[:8]))
-        kept = verifier.keep_verified(self.citations)
+            raise ValueError("请改正后重新输出 / fix these citations:\n" + "\n".join(problems[:8]))
+        kept = verifier.realigned(self.answer, verifier.keep_verified(self.cite))
         if (len(self.answer) > MAX_ANSWER_CHARS
                 or verifier.unsupported(self.answer, verifier.evidence(kept)[0])):
-            self.answer = ""  # the quotes, cleaned, are the answer (see _attempt)
-        self.citations = kept
+            self.answer = ""  # the cited sentences, cleaned, are the answer (see _attempt)
+        self.cite = kept
         if not kept:
-            # Nothing verifiable: stored as the refusal it is. Stored as "answerable, no
-            # quotes" it would fail this validator on every cache read and be asked again.
+            # Nothing to cite: stored as the refusal it is. Stored as "answerable, no
+            # sentence" it would fail this validator on every cache read and be asked again.
             self.answerable = False
         return self
 
@@ -575,8 +537,8 @@ def _cited_sentences(src: Source, ev: Evidence) -> list[tuple[Source, int, int]]
 
 def _named_title(kind: str, sentences: Sequence[tuple[Source, int, int]]) -> Citation | None:
     """The name of a ``kind`` in marks in a cited sentence, as its own citation: the
-    model often quotes the clause around a long title ("某某等同学的项目《…》在指导老师的
-    指导下…") and answers without it, though the sentence it cites holds it."""
+    model often answers with the clause around a long title ("某某等同学的项目《…》在指导老师
+    的指导下…") and without the title, though the sentence it cites holds it."""
     from agent.extract.evidence import range_evidence
 
     for src, s, e in sentences:
@@ -621,7 +583,7 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
 
     prompt = load_prompt("answer")
     messages = prompt.render(sources=render_sources(sources), question=question)
-    verifier = AnswerVerifier({s.number: s for s in sources}, roles=spec.roles,
+    verifier = AnswerVerifier(numbered_sentences(sources), roles=spec.roles,
                               question=search_form(question))
     try:
         draft = llm.structured(VerifiedAnswer, messages, prompt=prompt, max_tokens=MAX_TOKENS,
@@ -629,7 +591,7 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
     except ModelError as exc:
         if not _cut_off(exc):
             raise
-        # The model rambled past the budget (e.g. repeating quotes): nothing verifiable.
+        # The model rambled past the budget (e.g. repeating itself): nothing to cite.
         return "模型没有给出可核实的回答"
     if not draft.answerable:
         return ""
@@ -639,7 +601,7 @@ def _attempt(llm: ChatModel, question: str, spec: QuestionSpec, sources: list[So
     relative_days: list[str] = []
     in_force: set[int] = set()
     sentences: list[tuple[Source, int, int]] = []  # cleaned ranges of the cited sentences
-    for src, ev in verifier.evidence(draft.citations)[0]:
+    for src, ev in verifier.evidence(draft.cite)[0]:
         citation = _citation(src.chunk, src.doc, ev)
         if distinct([*citations, citation]) == citations:
             continue
@@ -680,8 +642,7 @@ def focused_sources(cands: Sequence[Candidate], *, bound_only: bool = False) -> 
 
     if bound_only and not (cands and cands[0].bound):
         return []
-    return [Source(i + 1, c.chunk, c.doc, c.doc.search_text[c.span[0]:c.span[1]], [c.span])
-            for i, c in enumerate(pick(cands))]
+    return [Source(c.chunk, c.doc, [c.span]) for c in pick(cands)]
 
 
 def extractive_answer(spec: QuestionSpec, cands: Sequence[Candidate],

@@ -1,5 +1,5 @@
-"""Pydantic models of answers: what the model drafts (validated by instructor, quotes as
-plain strings) and the verified answer with citations in original offsets."""
+"""Pydantic models of answers: what the model drafts (validated by instructor, sentences
+cited by number) and the verified answer with citations in original offsets."""
 
 from __future__ import annotations
 
@@ -9,19 +9,17 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 
-class CitationDraft(BaseModel):
-    source: int = Field(description="引用的资料编号 [n]")
-    quote: str = Field(description="从该资料逐字复制的支持片段")
-
-
 class AnswerDraft(BaseModel):
-    """What the model writes: no claim texts beside the answer. They repeated the answer
-    and the quote and cost a quarter of the generated characters (generation is most of an
-    answer's time on the embedded model)."""
+    """What the model writes: the answer and the numbers of the sentences that state it.
+
+    The sentences are cited by number, not copied: generation is most of an answer's time
+    on the embedded model, and a copied quote (10–40 characters, then verified and often
+    re-asked) was about half of what it generated. Code turns the numbers into exact
+    spans of the original files."""
 
     answerable: bool = Field(description="资料是否包含答案")
     answer: str
-    citations: list[CitationDraft] = Field(default_factory=list)
+    cite: list[int] = Field(default_factory=list, description="写明答案的句子编号 [n]")
 
 
 class Citation(BaseModel):
