@@ -50,6 +50,7 @@ import math
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationInfo, model_validator
@@ -60,7 +61,7 @@ from agent.extract.schemas import Evidence
 from agent.index.store import Store, StoredChunk
 from agent.ingest.documents import Document
 from agent.llm.base import ChatModel
-from agent.qa.focus import Candidate, context_text, lead_text
+from agent.qa.focus import Candidate, context_text
 from agent.qa.question import (
     Question,
     QuestionSpec,
@@ -133,17 +134,9 @@ class Source:
     spans: list[tuple[int, int]] = field(default_factory=list)  # cleaned ranges shown
 
     @property
-    def within(self) -> tuple[int, int]:
-        return (self.chunk.clean_start, self.chunk.clean_end)
-
-    @property
     def text(self) -> str:
         """The shown sentences (simplified search form), in document order."""
         return "".join(self.doc.search_text[a:b] for a, b in self.spans)
-
-    def lead(self) -> str:
-        """Simplified text of the article's title and first sentences (sets year/place)."""
-        return lead_text(self.doc)
 
 
 def _sentence_spans(chunk: StoredChunk) -> list[tuple[int, int]]:
@@ -270,17 +263,15 @@ def numbered_sentences(sources: Sequence[Source]) -> list[tuple[Source, tuple[in
 def render_sources(sources: Sequence[Source]) -> str:
     """One ``<source>`` block per chunk, each shown sentence on its own line as ``[n]…``,
     numbered across all blocks (the model cites sentences by these numbers)."""
+    from itertools import groupby
+
     from agent.core.prompts import fence
 
-    blocks: list[str] = []
-    number = 0
-    for src in sources:
-        lines: list[str] = []
-        for a, b in src.spans:
-            number += 1
-            lines.append(f"[{number}]" + " ".join(src.doc.search_text[a:b].split()))
-        blocks.append(fence("\n".join(lines), "source"))
-    return "\n".join(blocks)
+    numbered = enumerate(numbered_sentences(sources), start=1)
+    return "\n".join(
+        fence("\n".join(f"[{n}]" + " ".join(src.doc.search_text[a:b].split())
+                        for n, (src, (a, b)) in block), "source")
+        for _, block in groupby(numbered, key=lambda item: id(item[1][0])))
 
 
 # --------------------------------------------------------------------------- verification
@@ -294,18 +285,21 @@ class AnswerVerifier:
     roles: tuple[str, ...] = ()  # role verbs the question asks about (主持, 牵头…)
     question: str = ""  # its search form: an answer may repeat the question's words
     reasks_left: int = 1
-    dropped: int = 0
-    errors: list[str] = field(default_factory=list)
+
+    @cached_property
+    def _evidence(self) -> list[tuple[Source, Evidence]]:
+        """Each shown sentence's exact original span, sliced once (the check, the keeping,
+        the realignment and the answer read them again)."""
+        from agent.extract.evidence import range_evidence
+
+        return [(src, range_evidence(src.doc, a, b)) for src, (a, b) in self.sentences]
 
     def sentence(self, number: int) -> tuple[Source, Evidence] | str:
         """The exact original span of sentence ``[number]``, or the error to send back."""
-        from agent.extract.evidence import range_evidence
-
         if not 1 <= number <= len(self.sentences):
             return (f"句子 [{number}] 不存在（只能引用 [1] 到 [{len(self.sentences)}]）/ "
                     "no such sentence")
-        src, (a, b) = self.sentences[number - 1]
-        return (src, range_evidence(src.doc, a, b))
+        return self._evidence[number - 1]
 
     def evidence(self, cite: Sequence[int]) -> tuple[list[tuple[Source, Evidence]], list[str]]:
         """The evidence of the cited sentences, and what is wrong with the other numbers."""
@@ -346,9 +340,7 @@ class AnswerVerifier:
         return problems
 
     def keep_verified(self, cite: list[int]) -> list[int]:
-        kept = [n for n in dict.fromkeys(cite) if not isinstance(self.sentence(n), str)]
-        self.dropped += len(cite) - len(kept)
-        return kept
+        return [n for n in dict.fromkeys(cite) if not isinstance(self.sentence(n), str)]
 
     def realigned(self, answer: str, cite: list[int]) -> list[int]:
         """``cite``, or the one shown sentence that states ``answer`` when the cited ones
@@ -372,10 +364,10 @@ class AnswerVerifier:
         def states(numbers: Sequence[int]) -> bool:
             return not self.unsupported(answer, self.evidence(numbers)[0])
 
-        cited = share(cite)
-        best = max(range(1, len(self.sentences) + 1), key=lambda n: share([n]))
-        if (best not in cite and share([best]) >= REALIGN_SHARE and states([best])
-                and (not states(cite) or share([best]) >= cited + REALIGN_MARGIN)):
+        shares = {n: share([n]) for n in range(1, len(self.sentences) + 1)}
+        best = max(shares, key=shares.__getitem__)  # the first of equals
+        if (best not in cite and shares[best] >= REALIGN_SHARE and states([best])
+                and (not states(cite) or shares[best] >= share(cite) + REALIGN_MARGIN)):
             return [best]
         return cite
 
@@ -400,7 +392,6 @@ class VerifiedAnswer(AnswerDraft):
         problems = verifier.check(self)
         if problems and verifier.reasks_left > 0:
             verifier.reasks_left -= 1
-            verifier.errors.extend(problems)
             raise ValueError("请改正后重新输出 / fix these citations:\n" + "\n".join(problems[:8]))
         kept = verifier.realigned(self.answer, verifier.keep_verified(self.cite))
         if (len(self.answer) > MAX_ANSWER_CHARS
@@ -718,7 +709,6 @@ def combine_parts(answers: Sequence[Answer]) -> Answer:
     return Answer(question=answers[0].question, answerable=True,
                   answer="".join(_sentence(a.answer) for a in answers),
                   citations=distinct([c for a in answered for c in a.citations]))
-
 
 
 def _answer_part(store: Store, llm: ChatModel, asked: str, script: str, *, k: int,
