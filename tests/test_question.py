@@ -189,6 +189,32 @@ def test_other_edition_other_level_other_organisation_are_not_answers() -> None:
     assert "时间" in when.unmet(dateline, dateline, [dateline], dateline)
 
 
+def test_a_total_over_many_organisations_is_not_one_organisations_figure() -> None:
+    from agent.qa.question import totalled_organisation
+
+    spec = QuestionSpec("江城职院一共有多少个项目报名参加了这次大赛？")
+    total = "本次大赛吸引了来自全省122所高校的36.8万个项目报名参赛。"
+    lead = "江城职业技术学院两个项目获省级一等奖。"
+    assert "江城职院" in spec.unmet(total, lead + total, [total], "36.8万个项目")
+    own = "江城职业技术学院共有1200个项目报名参赛。"
+    assert spec.unmet(own, lead + own, [own], "1200个项目") == []
+    # the asked organisation named beside the total: its own figure may be there
+    both = "全省122所高校参赛，其中江城职院报名项目1200个。"
+    assert totalled_organisation(spec.question, both) is None
+    # a company asked, companies totalled
+    firm = QuestionSpec("江城机械有限公司带动了多少人就业？")
+    firms = "全市300家企业共带动就业2万人。"
+    assert "江城机械有限公司" in firm.unmet(firms, firms, [firms], "2万人")
+
+
+def test_another_numbered_group_is_not_the_asked_one() -> None:
+    spec = QuestionSpec("推进会上第一组的研讨由哪所院校牵头？")
+    seventh = "江城职院院长牵头组织第七组装备制造大类研讨。"
+    assert "第1组" in spec.unmet(seventh, seventh, [seventh], "江城职院")
+    first = seventh.replace("第七组", "第1组")
+    assert "第1组" not in spec.unmet(first, first, [first], "江城职院")
+
+
 def test_counted_medals_and_modal_verbs() -> None:
     medals = QuestionSpec("中国队在第43届世赛上拿了几块金牌？")
     text = "中国代表团在第43届世界技能大赛上获得4枚金牌。"

@@ -139,7 +139,7 @@ def question_years(question: Question) -> set[int]:
     return stated_years(simplified(question))
 
 
-_ORDINAL = re.compile(r"第\s*([0-9]{1,3}|[一二三四五六七八九十百两]{1,4})\s*(届|期|批|次|轮|季)")
+_ORDINAL = re.compile(r"第\s*([0-9]{1,3}|[一二三四五六七八九十百两]{1,4})\s*(届|期|批|次|轮|季|组)")
 
 
 def stated_ordinals(text: str) -> set[tuple[str, int]]:
@@ -263,6 +263,26 @@ def other_organisation(question: str, cited: str, context: str) -> str | None:
         return asked[0]
     if not any(names_organisation(n, context) for n in asked):
         return asked[0]
+    return None
+
+
+_COUNTED_ORGS: dict[str, re.Pattern[str]] = {
+    kind: re.compile(r"[0-9０-９一二三四五六七八九十百千万两]+\s*[余多]?\s*[所家个]"
+                     r"[\u4e00-\u9fff]{0,4}?(?:" + "|".join(nouns) + ")")
+    for kind, nouns in lexicon.table("questions", "counted_organisations").items()
+}
+
+
+def totalled_organisation(question: str, cited: str) -> str | None:
+    """The organisation a count question asks about when the cited sentences do not name it
+    and add up many organisations of its kind instead (问 某职院报名了多少个项目, 引文是
+    “来自全省122所高校的36.8万个项目报名参赛”): the total of all, not its figure."""
+    asked = [n for n in named_organisations(question) if len(_stem(n)) >= 2]
+    for name in asked:
+        kind = _org_kind(name)
+        pattern = _COUNTED_ORGS.get(kind) if kind else None
+        if pattern and pattern.search(cited) and not names_organisation(name, cited):
+            return name
     return None
 
 
@@ -793,6 +813,8 @@ class QuestionSpec:
         out.extend(contrasted(self.question, cited_form, context_form))
         if self.count:
             out.extend(uncounted_members(self.question, cited_form))
+            if totalled := totalled_organisation(self.question, cited_form):
+                out.append(totalled)
         other = other_organisation(self.question, cited_form, context_form)
         if other:
             out.append(other)
