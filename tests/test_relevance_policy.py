@@ -102,6 +102,51 @@ def test_policy_documents_issued_are_events() -> None:
         assert e.event_type == "发布文件"
 
 
+def test_a_notice_launching_a_programme_gives_the_programme_as_an_event() -> None:
+    text = ("2023-07-27 10:00，正文：省教育厅办公室近日印发关于实施江城职业学校骨干教师"
+            "培养计划的通知。江城职业学校骨干教师培养计划从2024年开始实施，每年遴选100人。"
+            "省人社厅日前印发《关于开展职业技能等级认定试点工作的通知》。")
+    doc = document_from_text(text, path="p.txt")
+    events = policy_events(doc)
+    assert [(e.name, e.event_type, e.date, e.organizers) for e in events] == [
+        ("省教育厅办公室印发《关于实施江城职业学校骨干教师培养计划的通知》", "发布文件", None,
+         ["省教育厅办公室"]),
+        ("江城职业学校骨干教师培养计划", "其他", "2024", ["省教育厅办公室"]),
+        ("省人社厅印发《关于开展职业技能等级认定试点工作的通知》", "发布文件", None,
+         ["省人社厅"]),  # 试点工作 is work, not a programme with a name of its own
+    ]
+    assert all(doc.original[e.evidence[0].start:e.evidence[0].end] == e.evidence[0].quote
+               for e in events)
+
+
+def test_a_credit_line_names_organisers_and_hosts_even_when_glued() -> None:
+    from agent.extract.event_fields import credit_line, glued_bodies
+
+    got = credit_line("主办单位：江城市教育局 承办单位：江城职业技术学院、江城日报社。")
+    assert got.organizers == ["江城市教育局"] and got.hosts == ["江城职业技术学院", "江城日报社"]
+    glued = credit_line("组织机构主办单位教育部职业教育与成人教育司承办单位中国教育电视台"
+                        "江城乡村教育促进会★案例展示★")
+    assert glued.organizers == ["教育部职业教育与成人教育司"]  # 部 then 职业: one body
+    assert glued.hosts == ["中国教育电视台", "江城乡村教育促进会"]
+    assert credit_line("活动由江城市教育局主办。").organizers == []
+    assert glued_bodies("湖南省教育厅") == ["湖南省教育厅"]
+
+
+def test_a_programme_is_not_the_issuing_of_its_notice() -> None:
+    from agent.extract.merge import dedupe_within, launched_by
+    from agent.extract.schemas import Event, Evidence
+
+    quote = "省教育厅印发关于实施骨干教师培养计划的通知"
+    ev = [Evidence(doc_id="d", quote=quote, start=0, end=len(quote))]
+    notice = Event(name="省教育厅印发《关于实施骨干教师培养计划的通知》", event_type="发布文件",
+                   document="关于实施骨干教师培养计划的通知", evidence=ev)
+    programme = Event(name="骨干教师培养计划", event_type="其他", evidence=ev)
+    assert launched_by(programme, notice) and not launched_by(notice, programme)
+    assert len(dedupe_within([notice, programme])) == 2
+    same = Event(name="关于实施骨干教师培养计划的通知", event_type="其他", evidence=ev)
+    assert len(dedupe_within([notice, same])) == 1  # the notice itself, named by its title
+
+
 def test_event_fields_stated_in_the_sentence() -> None:
     from agent.extract.event_fields import event_fields
     from agent.text.normalize import search_form

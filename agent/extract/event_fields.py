@@ -107,3 +107,48 @@ def self_organiser_span(sentence_form: str, document_form: str) -> tuple[int, in
         if name.group().endswith(endings):
             return name.start(), name.end()
     return None
+
+
+_CREDIT_END = r"(?=主办单位|承办单位|协办单位|支持单位|指导单位|[★☆【\[\n。；;！!？?]|$)"
+CREDITS = re.compile(
+    rf"主办单位[：:\s]*(?P<organizers>[^★☆【\[\n。；;]{{2,80}}?){_CREDIT_END}"
+    rf"(?:承办单位[：:\s]*(?P<hosts>[^★☆【\[\n。；;]{{2,80}}?){_CREDIT_END})?"
+)
+"""A poster's credit line: "主办单位：A 承办单位：B、C" (often glued: "主办单位A承办单位BC")."""
+_BODY_ENDING = re.compile(r"(?:电视台|委员会|促进会|研究会|基金会|协会|学会|中心|公司|集团"
+                          r"|大学|学院|学校|政府|厅|局|司|部|委|台|社|所)$")
+
+
+def glued_bodies(text: str) -> list[str]:
+    """Bodies written one after another without a mark ("中国教育电视台中国滋根乡村教育与发展
+    促进会"): split where a word ends a body's name and the next is a place name, which
+    starts a new one; a body whose name goes on after an ending ("教育部职业教育与成人教育
+    司": 部 is followed by 职业, no place) stays whole."""
+    import jieba.posseg
+
+    bodies: list[str] = []
+    for part in listed_bodies(text.strip()):
+        words = list(jieba.posseg.cut(part))
+        start = 0
+        pos = 0
+        for i, pair in enumerate(words):
+            pos += len(pair.word)
+            following = words[i + 1] if i + 1 < len(words) else None
+            if (following is not None and following.flag.startswith("ns")
+                    and _BODY_ENDING.search(part[start:pos]) and pos - start >= 4):
+                bodies.append(part[start:pos])
+                start = pos
+        if len(part) - start >= 2:
+            bodies.append(part[start:])
+    return bodies
+
+
+def credit_line(text: str, form: str | None = None) -> EventFields:
+    """Organisers and hosts of a credit line in ``text`` (empty when there is none)."""
+    form = text if form is None else form
+    m = CREDITS.search(form)
+    if m is None:
+        return EventFields()
+    hosts = glued_bodies(text[m.start("hosts") : m.end("hosts")]) if m["hosts"] else []
+    return EventFields(organizers=glued_bodies(text[m.start("organizers") : m.end("organizers")]),
+                       hosts=hosts)

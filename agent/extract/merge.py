@@ -23,7 +23,8 @@ Name rule (:func:`resolve`, used for alliances and events), on canonical names `
 Before these, a name that is the other without a quoted insert is the same when it stays
 distinctive ("长沙智能制造产业学院" written later for "长沙“湘智造”智能制造产业学院").
 
-Events additionally need compatible dates (no conflicting year/month/day). Targets merge
+Events additionally need compatible dates (no conflicting year/month/day), and a
+programme is not the issuing of the notice that launched it (:func:`launched_by`). Targets merge
 when value, unit and deadline year are equal and the metrics are similar (equal or
 contained canonical metric, or bigram Jaccard ≥ :data:`METRIC_JACCARD`).
 
@@ -354,11 +355,23 @@ def targets_match(a: Target, b: Target) -> bool:
     return bigram_jaccard(ma, mb) >= METRIC_JACCARD
 
 
+def launched_by(programme: Event, notice: Event) -> bool:
+    """Whether ``programme`` is named inside the title of the document ``notice`` issued:
+    the programme it launches, another event ("…名校长培养计划" beside "教育部办公厅印发
+    《关于实施…名校长培养计划的通知》"), though its name is contained in the other's."""
+    if not notice.document or programme.document:
+        return False
+    name, title = canonical_name(programme.name), canonical_name(notice.document)
+    return name != title and name in title
+
+
 def _matches(item: Item, cluster: list[Item], confirm: Confirm | None) -> bool:
     if isinstance(item, Target):
         return any(isinstance(o, Target) and targets_match(item, o) for o in cluster)
     if isinstance(item, Event):
-        if not all(isinstance(o, Event) and compatible(item.date, o.date) for o in cluster):
+        if not all(isinstance(o, Event) and compatible(item.date, o.date)
+                   and not launched_by(item, o) and not launched_by(o, item)
+                   for o in cluster):
             return False
     return _names_match(item, cluster, confirm)
 
