@@ -759,7 +759,8 @@ def _answer_part(store: Store, llm: ChatModel, asked: str, script: str, *, k: in
         unbound = not isinstance(result, str) and not counted_binding(
             spec, "\n".join(c.quote for c in result[0].citations))
         if isinstance(result, str) or unbound:
-            cands = cands or candidates(store, hits, spec, docs)
+            if not spec.specific:  # a specific question's candidates are already known
+                cands = candidates(store, hits, spec, docs)
             # unbound: a count answered by a quote that does not tie its number to the
             # counted phrase (“3所高职获批…” for “高职院校有几所”; “培训基地73个” quoted
             # from a sentence that goes on “…技能大师工作室170个” for “有几个技能大师工作
