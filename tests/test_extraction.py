@@ -474,6 +474,16 @@ def test_event_names_cut_to_the_event(name: str, cleaned: str) -> None:
      "技能提升补贴标准为初级（五级）1000元。到2025年建成2个以工业园区为依托的市域产教联合体。",
      {"40个": "在疆招生计划", "200万元": "捐赠资金", "1000元": "初级（五级）补贴标准",
       "2个": "市域产教联合体"}),
+    # adjectives jieba tags otherwise, X型, the verb jieba tags a noun, a list of kinds
+    ("利用5年时间培养1万名以上农村实用人才。重点扶持120个人才引领型农民专业合作社。"
+     "共有69支队伍参赛。邀请到100多个高校、职校（技工学校）设展。",
+     {"1万名以上": "农村实用人才", "120个": "人才引领型农民专业合作社", "69支": "参赛队伍",
+      "100多个": "高校、职校（技工学校）"}),
+    # a list item before another amount is that amount's scope, not a kind
+    ("全国100余所院校、100多家人力资源服务机构、衢州市900多家重点企业的代表与会。",
+     {"100余所": "院校", "100多家": "人力资源服务机构", "900多家": "重点企业"}),
+    # occurrences of an activity a verb names
+    ("工作室年授课达到200场以上。", {"达到200场以上": "工作室年授课场次"}),
 ])
 def test_what_a_figure_counts(text: str, expected: dict[str, str]) -> None:
     targets = _targets("2023-08-01 10:00，正文：" + text)
@@ -492,6 +502,21 @@ def test_bodies_listed_as_joining_an_alliance_are_its_members() -> None:
             "机构也加入了“某某实践基地”联盟。他加入了“某某实践基地”联盟。某公司加入了另一个联盟。")
     doc = document_from_text(text, path="j.txt", doc_id="j")
     assert X.joined_members(doc, "“某某实践基地”联盟") == ["某某研究所", "甲地铁", "4M中国"]
+
+
+def test_a_college_built_together_is_a_body_of_cooperation() -> None:
+    text = ("2023-08-01 10:00，正文：7月27日，江城职院与江城机械有限公司签订协议"
+            "共建“智能焊接学院”。两校还将共建学院和实训基地。江城职院是一所公办学院。")
+    doc = document_from_text(text, path="c.txt", doc_id="c")
+    [window] = _windows(doc, X.ALLIANCE_WORDS)
+    # only a quoted name after the verb: "共建学院" names none, a school is no alliance
+    assert X.co_built_names(doc, window) == ["智能焊接学院"]
+    college = X.finalise_alliance(doc, window, X.AllianceMention(name="智能焊接学院"),
+                                  co_built=True)
+    assert college is not None and college.kind == "学院"
+    assert X.finalise_alliance(doc, window, X.AllianceMention(name="智能焊接学院")) is None
+    X.fields_across_sentences(doc, [], [college], X.split_sentences(doc.text))
+    assert college.members == ["江城职院", "江城机械有限公司"]
 
 
 def test_persons_counted_without_a_counter_word() -> None:

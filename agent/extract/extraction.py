@@ -456,6 +456,18 @@ BACKING = re.compile(
     + ALLIANCE_SUFFIX + rf")的(?:{_alt('alliances.backing_roles')})下"
 )
 ESTABLISH_VERB = re.compile(rf"({_ESTABLISH_LE}|{_alt('alliances.list_verbs')})")
+CO_BUILT = re.compile(
+    rf"(?:{_alt('alliances.co_building_verbs')})了?"
+    rf"“(?P<name>[^“”，,。；;]{{2,30}}?(?:{_alt('alliances.co_built_endings')}))”"
+)
+
+
+def co_built_names(doc: Document, window: Window) -> list[str]:
+    """Quoted names of colleges that parties build together ("两校签订协议共建“水利和新能源
+    学院”"): bodies of cooperation, which :func:`is_alliance_name` does not know by their
+    ending (any school ends in 学院)."""
+    return [doc.text[s + m.start("name") : s + m.end("name")]
+            for s, e in window.sentences for m in CO_BUILT.finditer(doc.search_text[s:e])]
 
 
 def split_coordinated(name: str) -> list[str]:
@@ -553,12 +565,15 @@ def _surface_name(doc: Document, window: Window, name: str) -> str:
     return doc.text[a:b]
 
 
-def finalise_alliance(doc: Document, window: Window, m: AllianceMention) -> Alliance | None:
+def finalise_alliance(doc: Document, window: Window, m: AllianceMention,
+                      *, co_built: bool = False) -> Alliance | None:
+    """The verified alliance of a mention; ``co_built`` names (:func:`co_built_names`)
+    are known to be one by their sentence, not by their shape."""
     from agent.extract.aliases import full_name
     from agent.text.numbers import parse_date
 
     name = clean_alliance_name(m.name)
-    if not is_alliance_name(name):
+    if not co_built and not is_alliance_name(name):
         return None
     evidence = locate_name(doc, window, name)
     if evidence is None:
@@ -789,6 +804,7 @@ COUNTING_VERBS = frozenset(lexicon.words("extraction", "targets.counting_verbs")
 # What a sum or a number of persons counts when only a verb names it: "某公司向某大学捐赠
 # 200万元" → 捐赠资金, "特批招收200人" → 招收人数.
 COUNTED_BY_VERB = {"CNY": "资金", "persons": "人数", "人": "人数"}
+OCCURRENCE_NOUNS: dict[str, str] = lexicon.table("extraction", "targets.occurrence_nouns")
 # "补贴标准为初级（五级）" names the figure by what follows 为 and the noun before it.
 _COPULA = re.compile(r"(?:为|是)(?=[^为是，,。；;]{2,12}$)")
 
@@ -798,9 +814,11 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None)
     职业院校”), else the nouns that end the words before it (“国家级技能大师工作室40个”,
     “在校生比上年增加1.2万人”), else what the verb before it governs (“争取了40个在疆招生
     计划”, “捐赠200万元”), else the words around it. ``form`` is the search form."""
+    from agent.ingest.cleaning import search_form
     from agent.text.nouns import (
         leading_nouns,
         listed_kinds,
+        listed_nouns,
         object_after,
         predicate_after,
         trailing_nouns,
@@ -812,7 +830,13 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None)
     if listed := listed_kinds(text[end:], form[end:]):
         return listed
     stop = end + len(re.split(r"[、，,和及与的]", form[end:])[0])
-    after = leading_nouns(text[end:stop], form[end:stop])
+    after = listed_nouns(text[end:], form[end:]) or leading_nouns(text[end:stop], form[end:stop])
+    taking_part = next((v for v in COUNTING_VERBS
+                        if form[end : end + len(after)].endswith(v) and len(after) > len(v) + 1),
+                       None)
+    if taking_part:  # jieba tags 参赛 a noun: "69支队伍参赛" counts 参赛队伍
+        cut = len(after) - len(taking_part)
+        return after[cut:] + after[:cut]
     if len(after) >= 2:
         if form[end : end + len(after)] not in GENERIC_NOUNS:
             return after
@@ -841,7 +865,10 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None)
         stated = text[copula.end() : cut]
         named = trailing_nouns(text[: copula.start()], form[: copula.start()])
         return stated + _noun_phrase(named) if named else stated
-    return _words_around(text, text[start:end])
+    around = _words_around(text, text[start:end])
+    if unit in OCCURRENCE_NOUNS and verb_before(around, search_form(around)):
+        return around + OCCURRENCE_NOUNS[unit]  # "年授课达到200场" → 年授课场次
+    return around
 
 
 def _words_around(clause: str, raw: str) -> str:
@@ -1116,7 +1143,7 @@ def fields_across_sentences(doc: Document, events: list[Event], alliances: list[
             ev.date, ev.date_inferred = host.date, host.date_inferred
             ev.location = ev.location or host.location
     for a in alliances:
-        if a.kind == "协议" and not a.members:
+        if a.kind in ("协议", "学院") and not a.members:  # "A与B签订协议共建“X学院”"
             own = sentence_of(a)
             texts = [(a.name, search_form(a.name))]
             if own is not None:
@@ -1391,6 +1418,9 @@ def extract_document(
                 mentions += [AllianceMention(name=p, founded=m.founded) for p in parts]
         mentions += code_alliance_mentions(doc, window)
         alliances += [a for m in mentions if (a := finalise_alliance(doc, window, m))]
+        alliances += [a for name in co_built_names(doc, window)
+                      if (a := finalise_alliance(doc, window, AllianceMention(name=name),
+                                                 co_built=True))]
     events: list[Event] = []
     for window, found in event_answers:
         dropped += found.dropped

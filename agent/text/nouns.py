@@ -32,10 +32,16 @@ def _posseg() -> Any:
 
 
 def _tagged(form: str) -> list[tuple[int, int, str]]:
-    out, pos = [], 0
+    out: list[tuple[int, int, str]] = []
+    pos = 0
     for pair in _posseg().cut(form):
         flag = "n" if pair.word in _NOUNS else pair.flag
-        out.append((pos, pos + len(pair.word), flag))
+        if pair.word == "型" and out:
+            # "人才引领型合作社", "服务型企业": a word with 型 qualifies the noun after it
+            # (jieba cuts 引领/型 apart, tagging a verb and a suffix)
+            out[-1] = (out[-1][0], pos + 1, "b")
+        else:
+            out.append((pos, pos + len(pair.word), flag))
         pos += len(pair.word)
     return out
 
@@ -49,6 +55,33 @@ def leading_nouns(text: str, form: str) -> str:
             break
         end = stop
     return text[:end]
+
+
+_NOTE = re.compile(r"[（(][^（）()，,。；;、]{1,12}[）)]")
+
+
+def listed_nouns(text: str, form: str) -> str:
+    """Kinds listed with 、 that ``text`` starts with, each nouns only and a bracketed note
+    allowed ("高校、职校（技工学校）设展" → 高校、职校（技工学校）); "" when fewer than two
+    items or an item is not a noun ("学生3000人、教师200人")."""
+    ends: list[int] = []
+    at = 0
+    while True:
+        nouns = leading_nouns(text[at:], form[at:])
+        if not nouns:
+            return ""
+        at += len(nouns)
+        if (note := _NOTE.match(form, at)) and leading_nouns(
+                text[note.start() + 1 : note.end() - 1], form[note.start() + 1 : note.end() - 1]
+        ) == text[note.start() + 1 : note.end() - 1]:
+            at = note.end()
+        if re.match(r"[\d一二三四五六七八九十百千万两几]", form[at : at + 1]):
+            break  # "…机构、衢州市900多家企业": the scope of the next amount
+        ends.append(at)
+        if form[at : at + 1] != "、":
+            break
+        at += 1
+    return text[: ends[-1]] if len(ends) >= 2 else ""
 
 
 def trailing_nouns(text: str, form: str) -> str:
