@@ -118,6 +118,10 @@ def test_is_event_name(name: str, ok: bool) -> None:
     ("“匠心杯”青少年技能体验主题日活动", "活动周", "其他"),  # 活动周 not in the name
     ("某市职业教育活动周", "其他", "活动周"),
     ("某校产教融合项目签约", "签约", "签约"),
+    # A暨B: the main event is A; where the name was seen is not part of it
+    ("第二届某省青年公益创业赛暨志愿服务交流会", "会议", "比赛"),
+    ("甲职院与乙职院合作协议签订暨“某某学院”揭牌仪式", "揭牌", "签约"),
+    ("院长论坛现场", "比赛", "会议"),
 ])
 def test_event_type_from_the_name_before_the_model(name: str, model_type: str,
                                                     expected: str) -> None:
@@ -549,3 +553,13 @@ def test_a_founding_announced_in_its_sentence_is_an_event() -> None:
     meeting = X.Event(name="某市四方产教融合发展联盟成立大会", event_type="成立大会",
                       date="2023-08-08", evidence=fair.evidence)
     assert X.announced_foundings(doc, [union], [meeting]) == []
+
+
+def test_a_report_without_a_publication_date_dates_by_its_own_years() -> None:
+    text = ("某联盟成立大会召开\n6月12日，某某技工教育联盟成立大会在江城技师学院举办。"
+            "会议审议通过了联盟2023年工作计划。")
+    doc = document_from_text(text, path="y.txt", doc_id="y")
+    assert doc.published_year is None and doc.reference_year == 2023
+    event = _finalised(text, "某某技工教育联盟成立大会",
+                       "6月12日，某某技工教育联盟成立大会在江城技师学院举办")
+    assert event is not None and (event.date, event.date_inferred) == ("2023-06-12", True)

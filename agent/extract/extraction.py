@@ -579,7 +579,7 @@ def finalise_alliance(doc: Document, window: Window, m: AllianceMention,
     if evidence is None:
         return None
     name = _surface_name(doc, window, name)
-    founded = parse_date(m.founded, default_year=doc.published_year) if m.founded else None
+    founded = parse_date(m.founded, default_year=doc.reference_year) if m.founded else None
     lead = code_lead(doc, window, name, evidence)
     if lead is None and m.lead and _is_org(doc, m.lead.strip()):
         lead = full_name(m.lead.strip())
@@ -614,9 +614,9 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
         doc.cleaned_index(evidence.start) : doc.cleaned_index(evidence.end)]
     if is_news_source(sentence_form, name):
         return None
-    date, inferred = parse_dated(m.date, doc.published_year) if m.date else (None, False)
+    date, inferred = parse_dated(m.date, doc.reference_year) if m.date else (None, False)
     if date is None:
-        date, inferred = parse_dated(without_dateline(evidence.quote), doc.published_year)
+        date, inferred = parse_dated(without_dateline(evidence.quote), doc.reference_year)
     if date is None and (named := named_day(evidence.quote, doc.published)):
         date, inferred = named[1].isoformat(), True
     stated = _stated_fields(doc, clean_start)
@@ -669,8 +669,11 @@ def event_type(name: str, said: str) -> str:
     model's names a kind the name does not show (活动周 for "…人才交流会")."""
     from agent.ingest.cleaning import search_form
 
-    simple = search_form(name)
-    by_ending = next((t for suffix, t in EVENT_TYPES if simple.endswith(suffix)), None)
+    simple = _TRAILING.sub("", search_form(name))
+    # "A暨B" holds B within A, the main event: "…公益创业赛暨志愿服务交流会" is a contest,
+    # "…合作协议签订暨…学院揭牌仪式" a signing
+    by_ending = next((t for part in (simple.split("暨")[0], simple)
+                      for suffix, t in EVENT_TYPES if part.endswith(suffix)), None)
     said = said.strip()
     if by_ending:
         return by_ending

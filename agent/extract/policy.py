@@ -67,7 +67,7 @@ def policy_events(doc: Document, ranges: list[tuple[int, int]] | None = None) ->
             title_span = m.span("quoted") if m.group("quoted") else m.span("bare")
             title = sentence[title_span[0] : title_span[1]]
             date, inferred = parse_dated(_DATELINE.sub("", sentence[: m.start("verb")]),
-                                         doc.published_year)
+                                         doc.reference_year)
             out.append(Event(
                 name=f"{'、'.join(names)}{sentence[m.start('verb'):m.end('verb')]}《{title}》",
                 event_type=EVENT_TYPE,
@@ -95,7 +95,7 @@ def programme_event(doc: Document, s: int, e: int, a: int, b: int,
     date, inferred = None, False
     for s2, e2 in split_sentences(doc.text):
         if s2 >= e and (m := starts.search(doc.search_text[s2:e2])):
-            date, inferred = parse_dated(m["date"], doc.published_year)
+            date, inferred = parse_dated(m["date"], doc.reference_year)
             break
     # A credit line further on names who runs it ("主办单位…承办单位…"); else the issuers.
     credits = credit_line(doc.text[e:], doc.search_text[e:])

@@ -76,6 +76,14 @@ class Document:
         parts = parse_iso(self.published)
         return parts.year if parts else None
 
+    @property
+    def reference_year(self) -> int | None:
+        """The year a date without one is read in: the publication year, else the year the
+        text is written in (:func:`agent.text.dates.written_year`)."""
+        from agent.text.dates import written_year
+
+        return self.published_year or written_year(self.search_text)
+
     def page_of(self, original_index: int) -> int | None:
         """1-based page of an original offset (PDF documents; None otherwise)."""
         return self.source.page_of(original_index)
