@@ -563,3 +563,13 @@ def test_a_report_without_a_publication_date_dates_by_its_own_years() -> None:
     event = _finalised(text, "某某技工教育联盟成立大会",
                        "6月12日，某某技工教育联盟成立大会在江城技师学院举办")
     assert event is not None and (event.date, event.date_inferred) == ("2023-06-12", True)
+
+
+def test_an_event_quoted_where_it_is_referred_back_to_is_read_where_it_is_named() -> None:
+    text = ("2023-08-14 10:00，正文：8月7日至8月9日，第九届某省创新创业大赛现场决赛在江城大学"
+            "成功举办。本次大赛由某省教育厅主办，江城大学承办。")
+    event = _finalised(text, "第九届某省创新创业大赛现场决赛", "本次大赛由某省教育厅主办")
+    assert event is not None
+    assert (event.date, event.location) == ("2023-08-07", "江城大学")
+    assert event.organizers == ["某省教育厅"] and event.hosts == ["江城大学"]
+    assert event.evidence[0].quote.startswith("8月7日至8月9日")

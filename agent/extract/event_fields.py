@@ -16,7 +16,10 @@ _HELD_VERBS = lexicon.alternation("events", "held_verbs")
 # 指导 in a body's name is not the verb: "由教育部高等学校材料类专业教学指导委员会主办".
 ORGANIZERS = re.compile(rf"由(?P<bodies>{_BODIES})(?:{_ORGANIZER_VERBS})(?!委员会|中心|小组|站)")
 HOSTS = re.compile(rf"(?:^|[，,；;。、]|由)(?P<bodies>{_BODIES})(?:{_HOST_VERBS})")
-PLACE = re.compile(rf"(?:在|于)(?P<place>[^，,。；;：:！？!?“”在于]{{2,30}}?)(?:{_HELD_VERBS})")
+_HELD_ADVERBS = lexicon.alternation("events", "held_adverbs")
+PLACE = re.compile(
+    rf"(?:在|于)(?P<place>[^，,。；;：:！？!?“”在于]{{2,30}}?)(?:{_HELD_ADVERBS})?(?:{_HELD_VERBS})"
+)
 _SEPARATOR = re.compile(r"[、，,]|(?<=[局厅部委院校会府司联])和")
 _TRAILING_COUNT = re.compile(r"等[0-9一二三四五六七八九十两多几]*(?:个|家)?(?:部门|部委|单位|家)?$")
 _TIME_ONLY = re.compile(r"^[0-9一二三四五六七八九十月日号年上下午晚]+$")

@@ -600,6 +600,21 @@ def finalise_alliance(doc: Document, window: Window, m: AllianceMention,
     )
 
 
+def _naming_sentence(doc: Document, window: Window, name: str, clean_start: int) -> int:
+    """Where the event's own sentence starts: the model may quote a sentence that refers
+    back to it ("本次大赛由省教育厅主办") when another sentence of the window names it with
+    its date and place ("8月7日至8月9日，…大赛现场决赛在某大学成功举办"); the naming
+    sentence nearest the quote is then the evidence."""
+    from agent.ingest.cleaning import search_form
+
+    key = search_form(name)
+    own = next(((s, e) for s, e in window.sentences if s <= clean_start < e), None)
+    if own is None or len(key) < 4 or key in doc.search_text[own[0] : own[1]]:
+        return clean_start
+    naming = [s for s, e in window.sentences if key in doc.search_text[s:e]]
+    return min(naming, key=lambda s: abs(s - own[0]), default=clean_start)
+
+
 def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | None:
     from agent.text.dates import named_day, without_dateline
     from agent.text.numbers import parse_dated
@@ -608,7 +623,7 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
     name = completed_name(doc, window, clean_event_name(m.name))
     if found is None or not is_event_name(name):
         return None
-    clean_start = doc.cleaned_index(found.start)
+    clean_start = _naming_sentence(doc, window, name, doc.cleaned_index(found.start))
     evidence = _sentence_evidence(doc, window, clean_start, clean_start + 1)
     sentence_form = doc.search_text[
         doc.cleaned_index(evidence.start) : doc.cleaned_index(evidence.end)]
@@ -723,7 +738,7 @@ _AWARD_TAIL = re.compile(rf"(?<=赛)[^赛]{{0,4}}?(?:{_alt('events.award_tails')
 # A headline given as the name: "…夏令营活动在成都举行", "…系列活动第八季在岳西金杨村圆满举办".
 _HELD_AFTER = re.compile(
     rf"(?:{_alt('events.held_at_prepositions')})[^，,。；;]{{2,30}}?"
-    rf"(?:隆重|圆满|正式|顺利)?(?:{_alt('events.held_verbs')})$"
+    rf"(?:{lexicon.alternation('events', 'held_adverbs')})?(?:{_alt('events.held_verbs')})$"
 )
 # A slogan before a colon in a headline-style name ("放飞梦想 爱心启航：2023年…夏令营活动").
 _SLOGAN = re.compile(r"^[^：:]{2,20}[：:]")
