@@ -573,3 +573,11 @@ def test_an_event_quoted_where_it_is_referred_back_to_is_read_where_it_is_named(
     assert (event.date, event.location) == ("2023-08-07", "江城大学")
     assert event.organizers == ["某省教育厅"] and event.hosts == ["江城大学"]
     assert event.evidence[0].quote.startswith("8月7日至8月9日")
+
+
+def test_a_count_of_the_parts_just_listed_is_wording() -> None:
+    text = ("2023-08-01 10:00，正文：现场赛分为高教主赛道、“红色之旅”赛道、职教赛道3个赛道。"
+            "大赛设置了本科组、高职组2个组别，吸引了67所职业院校参赛。"
+            "到2025年建成汽车、电子2个市域产教联合体。")
+    # a building verb's count is a goal, a dividing verb's is how the thing is divided
+    assert [t.amount_text for t in _targets(text)] == ["67所", "2个"]

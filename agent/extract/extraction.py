@@ -980,6 +980,19 @@ def not_a_figure(clause_form: str, q: Quantity, after: str, based: bool) -> bool
     return q.unit in ISSUER_UNITS and bool(_ISSUING.match(after))
 
 
+_ENUMERATION = re.compile(
+    rf"(?:{_alt('targets.enumeration_verbs')})了?(?P<items>[^，,。；;：:]+?)(?:等|共)?$")
+
+
+def counts_listed_parts(clause_form: str, q: Quantity) -> bool:
+    """Whether the amount counts the parts a dividing verb just listed ("分为高教主赛道、
+    “青年红色筑梦之旅”赛道、职教赛道3个赛道"): as many items as the value."""
+    m = _ENUMERATION.search(clause_form)
+    if m is None or "、" not in m["items"]:
+        return False
+    return len(re.split(r"、|和|及|与", m["items"])) == q.value
+
+
 PEOPLE_NOUNS = lexicon.words("extraction", "targets.people_nouns")
 # Persons are counted without a counter word in large numbers (16余万, 130万); a small bare
 # number before such a noun is part of a name ("8·8人才交流会", "[2023]1…人才缺口").
@@ -1027,7 +1040,8 @@ def targets_in_sentence(doc: Document, s: int, e: int,
             continue
         cs, ce = _clause(sentence, q.start, q.end)
         based = based_at >= cs
-        if not_a_figure(form[cs : q.start], q, form[q.end : ce], based):
+        if not_a_figure(form[cs : q.start], q, form[q.end : ce], based) or counts_listed_parts(
+                form[cs : q.start], q):
             if _COMPARISON_BASE.search(form[cs : q.start]):
                 based_at = q.end
             continue
