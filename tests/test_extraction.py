@@ -486,6 +486,12 @@ def test_event_names_cut_to_the_event(name: str, cleaned: str) -> None:
     # a list item before another amount is that amount's scope, not a kind
     ("全国100余所院校、100多家人力资源服务机构、衢州市900多家重点企业的代表与会。",
      {"100余所": "院校", "100多家": "人力资源服务机构", "900多家": "重点企业"}),
+    # the schools whose projects took part
+    ("大赛从省内122所高校的36.8万个参赛项目中评选出409个项目入围现场赛。",
+     {"122所": "参赛高校", "36.8万个": "参赛项目", "409个": "入围现场赛项目"}),
+    # those who compete, counted in a sentence set at a contest
+    ("此次大赛上，共有69支队伍、200多名选手，7个代表队选手获得一等奖。共有9支队伍参加培训。",
+     {"69支": "参赛队伍", "200多名": "参赛选手", "7个": "代表队选手", "9支": "参加培训队伍"}),
     # occurrences of an activity a verb names
     ("工作室年授课达到200场以上。", {"达到200场以上": "工作室年授课场次"}),
 ])

@@ -822,12 +822,20 @@ COUNTING_VERBS = frozenset(lexicon.words("extraction", "targets.counting_verbs")
 # What a sum or a number of persons counts when only a verb names it: "某公司向某大学捐赠
 # 200万元" → 捐赠资金, "特批招收200人" → 招收人数.
 COUNTED_BY_VERB = {"CNY": "资金", "persons": "人数", "人": "人数"}
+# "122所高校的36.8万个参赛项目": the schools whose projects entered are 参赛高校.
+_OWNED_TAKING_PART = re.compile(
+    rf"的[\d.]+[万亿]?[^\d，,。；;]?(?P<verb>{_alt('targets.counting_verbs')})")
 OCCURRENCE_NOUNS: dict[str, str] = lexicon.table("extraction", "targets.occurrence_nouns")
 # "补贴标准为初级（五级）" names the figure by what follows 为 and the noun before it.
 _COPULA = re.compile(r"(?:为|是)(?=[^为是，,。；;]{2,12}$)")
 
 
-def _metric(text: str, form: str, start: int, end: int, unit: str | None = None) -> str:
+PARTICIPANT_NOUNS = frozenset(lexicon.words("extraction", "targets.participant_nouns"))
+_AT_CONTEST = re.compile(_alt("targets.at_contest"))
+
+
+def _metric(text: str, form: str, start: int, end: int, unit: str | None = None,
+            *, at_contest: bool = False) -> str:
     """What the amount ``text[start:end]`` counts: the nouns right after it (“吸引了67所
     职业院校”), else the nouns that end the words before it (“国家级技能大师工作室40个”,
     “在校生比上年增加1.2万人”), else what the verb before it governs (“争取了40个在疆招生
@@ -863,6 +871,10 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None)
         clause_end = rest + len(re.split(r"[，,。；;]", form[rest:])[0])
         verb = (predicate_after(text[rest:clause_end], form[rest:clause_end], COUNTING_VERBS)
                 or verb_before(text[:start], form[:start], COUNTING_VERBS))
+        if not verb and (owned := _OWNED_TAKING_PART.match(form, rest)):
+            verb = text[owned.start("verb") : owned.end("verb")]
+        if not verb and at_contest and form[end : end + len(after)] in PARTICIPANT_NOUNS:
+            verb = "参赛"
         return verb + after
     cut = m.start() if (m := _COMPARED.search(form[:start])) else start
     before = trailing_nouns(text[:cut], form[:cut])
@@ -1069,7 +1081,8 @@ def targets_in_sentence(doc: Document, s: int, e: int,
         out.append(
             Target(
                 description=clause,
-                metric=_metric(mtext, mform, at, at + len(q.raw), q.unit),
+                metric=_metric(mtext, mform, at, at + len(q.raw), q.unit,
+                               at_contest=bool(_AT_CONTEST.search(form, 0, q.start))),
                 value=q.value,
                 unit=q.unit,
                 qualifier=q.qualifier,
