@@ -562,12 +562,12 @@ def test_a_founding_announced_in_its_sentence_is_an_event() -> None:
 
 
 def test_a_report_without_a_publication_date_dates_by_its_own_years() -> None:
-    text = ("某联盟成立大会召开\n6月12日，某某技工教育联盟成立大会在江城技师学院举办。"
-            "会议审议通过了联盟2023年工作计划。")
+    text = ("江城技能节开幕\n6月12日，某某职业技能节开幕式在江城技师学院举办。"
+            "技能节发布了2023年上半年全市技能人才培养情况。")
     doc = document_from_text(text, path="y.txt", doc_id="y")
     assert doc.published_year is None and doc.reference_year == 2023
-    event = _finalised(text, "某某技工教育联盟成立大会",
-                       "6月12日，某某技工教育联盟成立大会在江城技师学院举办")
+    event = _finalised(text, "某某职业技能节开幕式",
+                       "6月12日，某某职业技能节开幕式在江城技师学院举办")
     assert event is not None and (event.date, event.date_inferred) == ("2023-06-12", True)
 
 

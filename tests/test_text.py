@@ -89,7 +89,7 @@ def test_lexicon_lookups_and_errors() -> None:
 
 
 @pytest.mark.parametrize(("text", "year"), [
-    ("6月12日，某联盟成立大会召开。会议审议了联盟2023年工作计划。", 2023),
+    ("7月19日，在举行的2023年上半年工业和信息化发展情况新闻发布会上获悉。", 2023),
     # deadlines are not the year of writing; a period up to a date is
     ("到2025年建成10个基地，至2035年全面建成。截至2022年底已建成6个。", 2022),
     ("2022年招生1000人，2023年招生1200人，2023年将新建两个专业。", 2023),

@@ -28,8 +28,9 @@ _WRITTEN_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
 
 def written_year(text: str) -> int | None:
     """The year a report without a publication date is written in: the year its text
-    names most often, the later on a tie ("…联盟2023年工作计划" dates "6月12日" in 2023),
-    deadlines ("到2025年", "至2035年") not counted; None when it names none."""
+    names most often, the later on a tie ("7月19日，在国务院新闻办举行的2023年上半年工业和
+    信息化发展情况新闻发布会上" under a yearless stamp is 2023-07-19), deadlines ("到2025年",
+    "至2035年") not counted; None when it names none."""
     counts: dict[int, int] = {}
     for m in _WRITTEN_YEAR.finditer(text):
         before = text[max(0, m.start() - 2) : m.start()]
