@@ -492,6 +492,11 @@ def test_event_names_cut_to_the_event(name: str, cleaned: str) -> None:
     # those who compete, counted in a sentence set at a contest
     ("此次大赛上，共有69支队伍、200多名选手，7个代表队选手获得一等奖。共有9支队伍参加培训。",
      {"69支": "参赛队伍", "200多名": "参赛选手", "7个": "代表队选手", "9支": "参加培训队伍"}),
+    # never the words around the amount that no rule named: a noun phrase
+    ("各地培育的产教融合型企业已达4600多家。1500多个职教集团、3万多家企业参与。"
+     "职业教育专业点的50%为工程类专业。用数据说话：高职毕业生就业率近5年稳定在90%左右。",
+     {"达4600多家": "产教融合型企业", "1500多个": "职教集团", "3万多家": "参与企业",
+      "50%": "职业教育专业点", "90%左右": "高职毕业生就业率"}),
     # occurrences of an activity a verb names
     ("工作室年授课达到200场以上。", {"达到200场以上": "工作室年授课场次"}),
 ])

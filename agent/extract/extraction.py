@@ -855,7 +855,8 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None,
         end += 1
     if listed := listed_kinds(text[end:], form[end:]):
         return listed
-    stop = end + len(re.split(r"[、，,和及与的]", form[end:])[0])
+    # 和/及/与 end the nouns by their tag, not as characters: "3万多家企业参与" is not 企业参
+    stop = end + len(re.split(r"[、，,。；;的]", form[end:])[0])
     after = listed_nouns(text[end:], form[end:]) or leading_nouns(text[end:stop], form[end:stop])
     taking_part = next((v for v in COUNTING_VERBS
                         if form[end : end + len(after)].endswith(v) and len(after) > len(v) + 1),
@@ -899,6 +900,17 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None,
     if unit in OCCURRENCE_NOUNS and verb_before(around, search_form(around)):
         return around + OCCURRENCE_NOUNS[unit]  # "年授课达到200场" → 年授课场次
     return around
+
+
+def _counted(text: str, form: str, start: int, end: int, unit: str | None = None,
+             *, at_contest: bool = False) -> str:
+    """:func:`_metric` cut to a noun phrase: a reader is shown "产教融合型企业", never
+    "的产教融合型企业已" (the words around an amount that no rule named)."""
+    from agent.ingest.cleaning import search_form
+    from agent.text.nouns import trimmed_phrase
+
+    metric = _metric(text, form, start, end, unit, at_contest=at_contest)
+    return trimmed_phrase(metric, search_form(metric))
 
 
 def _words_around(clause: str, raw: str) -> str:
@@ -1081,8 +1093,8 @@ def targets_in_sentence(doc: Document, s: int, e: int,
         out.append(
             Target(
                 description=clause,
-                metric=_metric(mtext, mform, at, at + len(q.raw), q.unit,
-                               at_contest=bool(_AT_CONTEST.search(form, 0, q.start))),
+                metric=_counted(mtext, mform, at, at + len(q.raw), q.unit,
+                                at_contest=bool(_AT_CONTEST.search(form, 0, q.start))),
                 value=q.value,
                 unit=q.unit,
                 qualifier=q.qualifier,

@@ -84,6 +84,28 @@ def listed_nouns(text: str, form: str) -> str:
     return text[: ends[-1]] if len(ends) >= 2 else ""
 
 
+def trimmed_phrase(text: str, form: str) -> str:
+    """``text`` cut to a noun phrase: without the words after its last noun, and from after
+    its last 的 or colon ("各地培育的产教融合型企业已" → 产教融合型企业, "职业教育专业点的" →
+    职业教育专业点, "用数据说话：高职毕业生就业率近5年稳定在" → 高职毕业生就业率); ``text``
+    itself when too little is left."""
+    end, previous, bracket_after_noun = 0, "", False
+    for start, stop, flag in _tagged(form):
+        word = form[start:stop]
+        if word in ("（", "("):
+            bracket_after_noun = end == start
+        # a counter jieba tags after a noun (专业点) and a note in brackets after one
+        # (职校（技工学校）, 中级（四级）) belong to the phrase
+        if (flag in NOUN_FLAGS or (flag in ("q", "m") and previous in NOUN_FLAGS)
+                or (word in ("）", ")") and bracket_after_noun)):
+            end = stop
+        previous = flag
+    at = max(form.rfind(mark, 0, end) for mark in ("的", "：", ":")) + 1
+    if end - at < 2:
+        at = 0
+    return text[at:end] if end - at >= 2 else text
+
+
 def trailing_nouns(text: str, form: str) -> str:
     """The nouns ``text`` ends with ("累计培训学员" → 培训学员); "" when it ends with another
     kind of word."""
