@@ -104,6 +104,9 @@ def test_is_alliance_name(name: str, ok: bool) -> None:
         ("一场主题座谈会", False),
         ("全省职业教育工作会议", True),
         ("校企合作交流会", True),
+        # a place named by the contest trained for is no happening
+        ("在位于某大学的世界技能大赛集训基地", False),
+        ("世界技能大赛集训基地揭牌", True),
     ],
 )
 def test_is_event_name(name: str, ok: bool) -> None:
@@ -497,6 +500,9 @@ def test_event_names_cut_to_the_event(name: str, cleaned: str) -> None:
      "职业教育专业点的50%为工程类专业。用数据说话：高职毕业生就业率近5年稳定在90%左右。",
      {"达4600多家": "产教融合型企业", "1500多个": "职教集团", "3万多家": "参与企业",
       "50%": "职业教育专业点", "90%左右": "高职毕业生就业率"}),
+    # a verbal noun before 了 is the verb; past a modifier with 的 to the thing counted
+    ("77所大学建设了实训基地。将加速培养20万名适应新技术、新业态的高素质技术技能人才。",
+     {"77所": "大学", "20万名": "高素质技术技能人才"}),
     # occurrences of an activity a verb names
     ("工作室年授课达到200场以上。", {"达到200场以上": "工作室年授课场次"}),
 ])

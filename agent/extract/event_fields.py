@@ -34,12 +34,13 @@ class EventFields:
 
 def listed_bodies(text: str) -> list[str]:
     """The bodies named in a list (``A、B等16部门`` → A, B; 和 separates only after a body's
-    ending: 人力资源和社会保障厅 is one name, 省残联和市委 two)."""
+    ending: 人力资源和社会保障厅 is one name, 省残联和市委 two). A part with 的 describes
+    someone, it names no body ("由中国中车集团的首席技能专家亲自指导", a CCTV report)."""
     listed = _TRAILING_COUNT.sub("", text)
     out = []
     for part in _SEPARATOR.split(listed):
         part = part.strip()
-        if len(part) >= 2 and part not in out:
+        if len(part) >= 2 and "的" not in part and part not in out:
             out.append(part)
     return out
 

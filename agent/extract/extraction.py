@@ -730,6 +730,7 @@ EVENT_TYPES: tuple[tuple[str, str], ...] = tuple(
 # Types a name shows by its own words; the model gives 活动周 to any named week or fair.
 NAMED_TYPES = frozenset({"活动周"})
 REPORTING_VERBS = lexicon.words("extraction", "events.reporting_verbs")
+PLACE_ENDINGS = lexicon.words("extraction", "events.place_endings")
 
 
 _AWARD_LEAD = re.compile(rf"^.*?(?:{_alt('events.award_verbs')})")
@@ -771,15 +772,15 @@ def clean_event_name(name: str) -> str:
 
 
 def is_event_name(name: str) -> bool:
-    """A named happening, not a clause (a comma), a reporting verb (“某某表示”) or a
-    bare date."""
+    """A named happening, not a clause (a comma), a reporting verb (“某某表示”), a place
+    ("…集训基地") or a bare date."""
     from agent.ingest.cleaning import search_form
     from agent.text.numbers import parse_date
 
     simple = search_form(name.strip())
     if any(ch in simple for ch in "，,；;。"):
         return False
-    if any(w in simple for w in REPORTING_VERBS):
+    if any(w in simple for w in REPORTING_VERBS) or simple.endswith(PLACE_ENDINGS):
         return False
     if parse_date(simple) and len(re.sub(r"[\d年月日上下午晚]", "", simple)) < 3:
         return False

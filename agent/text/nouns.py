@@ -53,6 +53,8 @@ def leading_nouns(text: str, form: str) -> str:
     for start, stop, flag in _tagged(form):
         if flag not in NOUN_FLAGS or start != end:
             break
+        if flag == "vn" and form[stop : stop + 1] == "了":
+            break  # "77所大学建设了288个基地": a verbal noun before 了 is the verb
         end = stop
     return text[:end]
 
@@ -233,11 +235,19 @@ def verb_before(text: str, form: str, verbs: frozenset[str] | None = None) -> st
 _OBJECT_END_FLAGS = frozenset({"c", "uj", "ul", "uz", "ug", "x"})
 
 
+MODIFIER_MAX_CHARS = 24
+"""Longest modifier with 的 read past to the thing a verb before an amount counts."""
+_MODIFIER = re.compile(rf"[^，,。；;：:的]{{1,{MODIFIER_MAX_CHARS}}}的")
+
+
 def object_after(text: str, form: str, longest: int = 10) -> str:
     """The words ``text`` starts with up to a conjunction, particle or punctuation, cut
     back to end on a noun: what a verb before an amount counts ("在疆招生计划并在博开展…"
     → 在疆招生计划); past a modifier with 的, the nouns after it ("以工业园区为依托的市域
     产教联合体" → 市域产教联合体); "" when no such words."""
+    if (modified := _MODIFIER.match(form)) and (
+            nouns := leading_nouns(text[modified.end() :], form[modified.end() :])):
+        return nouns  # "20万名适应新技术、新业态的高素质技术技能人才" → 高素质技术技能人才
     end = 0
     for start, stop, flag in _tagged(form):
         if form[start:stop] == "的":
