@@ -70,7 +70,9 @@ class Event(BaseModel):
     )
     date_text: str | None = None
     date_inferred: bool = Field(
-        default=False, description="the year is the report's publication year; the text has none")
+        default=False,
+        description="the event's sentence gives no year: it is the report's publication year, "
+                    "else the year the report's text names most often")
     location: str | None = None
     organizers: list[str] = Field(default_factory=list)
     hosts: list[str] = Field(default_factory=list)

@@ -225,12 +225,13 @@ def event_sort_key(event: Event) -> tuple[int, int, int, int]:
     return dates.sort_key(event.date)
 
 
-INFERRED_YEAR = "（年份据发布日期）"
+INFERRED_YEAR = "（年份据报道推断）"
 
 
 def event_date(event: Event) -> str:
     """An event's date as written (2023年6月12日), marked when its year was inferred from
-    the report's publication date; "" when it has none."""
+    the report (its publication date, else the year its text names); "" when it has
+    none."""
     shown = dates.as_written(event.date) or ""
     return shown + INFERRED_YEAR if shown and event.date_inferred else shown
 
