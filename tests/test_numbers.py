@@ -15,6 +15,7 @@ from agent.text.numbers import (
     parse_date,
     parse_deadline_year,
     unsupported_numbers,
+    written_year,
 )
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -242,3 +243,15 @@ def test_a_date_is_supported_as_a_date_not_as_two_numbers() -> None:
     assert unsupported_dates("活动是9月15日举行的", [quote]) == ["9月15日"]  # 九 and 15 are there
     assert unsupported_dates("活动7月15日举行", [quote], [(7, 15)]) == []  # the day 今天 names
     assert unsupported_dates("培训7月31日结束", ["7月24日至31日举办"]) == []
+
+
+@pytest.mark.parametrize(("text", "year"), [
+    ("7月19日，在举行的2023年上半年工业和信息化发展情况新闻发布会上获悉。", 2023),
+    # deadlines are not the year of writing; a period up to a date is
+    ("到2025年建成10个基地，至2035年全面建成。截至2022年底已建成6个。", 2022),
+    ("2022年招生1000人，2023年招生1200人，2023年将新建两个专业。", 2023),
+    ("2022年、2023年各一次。", 2023),  # a tie: the later
+    ("6月12日，某联盟成立。", None),
+])
+def test_the_year_a_report_is_written_in(text: str, year: int | None) -> None:
+    assert written_year(text) == year

@@ -87,14 +87,3 @@ def test_lexicon_lookups_and_errors() -> None:
     with pytest.raises(lexicon.LexiconError):
         lexicon.words("questions", "role_verbs")  # a table, not a list
 
-
-@pytest.mark.parametrize(("text", "year"), [
-    ("7月19日，在举行的2023年上半年工业和信息化发展情况新闻发布会上获悉。", 2023),
-    # deadlines are not the year of writing; a period up to a date is
-    ("到2025年建成10个基地，至2035年全面建成。截至2022年底已建成6个。", 2022),
-    ("2022年招生1000人，2023年招生1200人，2023年将新建两个专业。", 2023),
-    ("2022年、2023年各一次。", 2023),  # a tie: the later
-    ("6月12日，某联盟成立。", None),
-])
-def test_the_year_a_report_is_written_in(text: str, year: int | None) -> None:
-    assert dates.written_year(text) == year

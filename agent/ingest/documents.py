@@ -9,6 +9,7 @@ in ``original``. Citations are always expressed in original coordinates.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from agent.ingest.sources import SourceInfo
 from agent.text.normalize import Script
@@ -76,11 +77,11 @@ class Document:
         parts = parse_iso(self.published)
         return parts.year if parts else None
 
-    @property
+    @cached_property
     def reference_year(self) -> int | None:
         """The year a date without one is read in: the publication year, else the year the
-        text is written in (:func:`agent.text.dates.written_year`)."""
-        from agent.text.dates import written_year
+        text is written in (:func:`agent.text.numbers.written_year`, read once)."""
+        from agent.text.numbers import written_year
 
         return self.published_year or written_year(self.search_text)
 

@@ -23,24 +23,6 @@ def without_dateline(text: str) -> str:
     return _DATELINE_RE.sub("", text)
 
 
-_WRITTEN_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
-
-
-def written_year(text: str) -> int | None:
-    """The year a report without a publication date is written in: the year its text
-    names most often, the later on a tie ("7月19日，在国务院新闻办举行的2023年上半年工业和
-    信息化发展情况新闻发布会上" under a yearless stamp is 2023-07-19), deadlines ("到2025年",
-    "至2035年") not counted; None when it names none."""
-    counts: dict[int, int] = {}
-    for m in _WRITTEN_YEAR.finditer(text):
-        before = text[max(0, m.start() - 2) : m.start()]
-        if before.endswith("到") or (before.endswith("至") and before != "截至"):
-            continue
-        year = int(m.group(1))
-        counts[year] = counts.get(year, 0) + 1
-    return max(counts, key=lambda y: (counts[y], y)) if counts else None
-
-
 _WITH_YEAR = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _YEARLESS = re.compile(r"--(\d{1,2})(?:-(\d{1,2}))?")
 

@@ -30,7 +30,8 @@ input, so offsets always refer to the original string):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
@@ -393,6 +394,11 @@ def parse_deadline_year(text: str) -> int | None:
         year = _int_of(rng.group("y"))
         if year is not None and 1900 <= year <= 2100:
             return year
+    return next((year for _, year in _deadlines(norm)), None)
+
+
+def _deadlines(norm: str) -> Iterator[tuple[re.Match[str], int]]:
+    """The years of ``norm`` written as deadlines (:func:`parse_deadline_year`'s rule)."""
     for m in _DEADLINE_RE.finditer(norm):
         pre, post = m.group("pre"), m.group("post")
         if pre and pre.startswith("截"):
@@ -401,8 +407,23 @@ def parse_deadline_year(text: str) -> int | None:
             continue
         year = _int_of(m.group("y"))
         if year is not None and 1900 <= year <= 2100:
-            return year
-    return None
+            yield m, year
+
+
+_WRITTEN_YEAR = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})年")
+
+
+def written_year(text: str) -> int | None:
+    """The year a report without a publication date is written in: the year its text
+    names most often, the later on a tie ("7月19日，在国务院新闻办举行的2023年上半年工业和
+    信息化发展情况新闻发布会上" under a yearless stamp is 2023-07-19); deadlines ("到2025年",
+    "2025年底前": :func:`parse_deadline_year`'s rule) not counted; None when it names
+    none."""
+    norm = normalize(text)
+    deadlines = {m.start("y") for m, _ in _deadlines(norm)}
+    counts = Counter(int(m["y"]) for m in _WRITTEN_YEAR.finditer(norm)
+                     if m.start("y") not in deadlines)
+    return max(counts, key=lambda y: (counts[y], y)) if counts else None
 
 
 def parse_date(text: str, *, default_year: int | None = None) -> str | None:
