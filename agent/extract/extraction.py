@@ -993,18 +993,6 @@ _ISSUING = re.compile(rf"^(?:联合|共同)?(?:{lexicon.alternation('policy', 'v
 HEADLINE_MARKERS = lexicon.words("extraction", "targets.headline_markers")
 
 
-def not_a_figure(clause_form: str, q: Quantity, after: str, based: bool) -> bool:
-    """Amounts that are part of the wording, not indicators: the base of a comparison
-    (“比上年度的63项”), the difference after a counted base (“…增加了6项”; a rate such as
-    “比上年增长12%” stays), the number of bodies issuing a document (“等16部门印发”).
-    ``clause_form`` is the search form up to the amount, ``after`` what follows it."""
-    if _COMPARISON_BASE.search(clause_form) and not _CHANGE_BEFORE.search(clause_form):
-        return True
-    if based and q.unit not in CHANGE_UNITS and _CHANGE_BEFORE.search(clause_form):
-        return True
-    return q.unit in ISSUER_UNITS and bool(_ISSUING.match(after))
-
-
 _ENUMERATION = re.compile(
     rf"(?:{_alt('targets.enumeration_verbs')})了?(?P<items>[^，,。；;：:]+?)(?:等|共)?$")
 
@@ -1016,6 +1004,21 @@ def counts_listed_parts(clause_form: str, q: Quantity) -> bool:
     if m is None or "、" not in m["items"]:
         return False
     return len(re.split(r"、|和|及|与", m["items"])) == q.value
+
+
+def not_a_figure(clause_form: str, q: Quantity, after: str, based: bool) -> bool:
+    """Amounts that are part of the wording, not indicators: the base of a comparison
+    (“比上年度的63项”), the difference after a counted base (“…增加了6项”; a rate such as
+    “比上年增长12%” stays), the number of bodies issuing a document (“等16部门印发”), a
+    count of the parts just listed (:func:`counts_listed_parts`).
+    ``clause_form`` is the search form up to the amount, ``after`` what follows it."""
+    if _COMPARISON_BASE.search(clause_form) and not _CHANGE_BEFORE.search(clause_form):
+        return True
+    if based and q.unit not in CHANGE_UNITS and _CHANGE_BEFORE.search(clause_form):
+        return True
+    if q.unit in ISSUER_UNITS and _ISSUING.match(after):
+        return True
+    return counts_listed_parts(clause_form, q)
 
 
 PEOPLE_NOUNS = lexicon.words("extraction", "targets.people_nouns")
@@ -1065,8 +1068,7 @@ def targets_in_sentence(doc: Document, s: int, e: int,
             continue
         cs, ce = _clause(sentence, q.start, q.end)
         based = based_at >= cs
-        if not_a_figure(form[cs : q.start], q, form[q.end : ce], based) or counts_listed_parts(
-                form[cs : q.start], q):
+        if not_a_figure(form[cs : q.start], q, form[q.end : ce], based):
             if _COMPARISON_BASE.search(form[cs : q.start]):
                 based_at = q.end
             continue
