@@ -547,6 +547,14 @@ def test_persons_counted_without_a_counter_word() -> None:
     assert got == [("16余万", "人", "中小学生")]  # not the 8 of a fair's name
 
 
+def test_persons_counted_after_their_noun_at_the_end_of_a_clause() -> None:
+    text = ("2023-08-01 10:00，正文：全市中职学校12所，在校生3.2万。"
+            "今年全国高校毕业生超过1100万，就业形势复杂。计划招收3万。")
+    got = [(t.amount_text, t.unit, t.metric) for t in _targets(text)]
+    assert got == [("12所", "所", "中职学校"), ("3.2万", "人", "在校生"),
+                   ("超过1100万", "人", "高校毕业生")]  # 3万 of what is unsaid
+
+
 def test_a_goal_cue_governs_the_amounts_after_it() -> None:
     text = ("2023-08-01 10:00，正文：14位大国工匠担任技能导师，接下来将定期为学生授课。"
             "学院争取了40个在疆招生计划。今年计划培训技能人才1000人。")

@@ -1027,14 +1027,26 @@ PEOPLE_NOUNS = lexicon.words("extraction", "targets.people_nouns")
 PEOPLE_MIN = 100
 
 
-def counts_people(text: str, form: str, end: int) -> bool:
-    """Whether an amount without a counter word ending at ``end`` counts persons: the nouns
-    right after it end with a word for people ("16余万中小学生", "130万职业人才缺口")."""
+# What may stand between a noun for people and their number ("毕业生超过1100万").
+_BEFORE_COUNT = re.compile(r"(?:总数|人数|规模)?(?:达到|达|超过|超|约|近|共|逾|为)?$")
+
+
+def counts_people(text: str, form: str, start: int, end: int) -> bool:
+    """Whether an amount without a counter word at ``start:end`` counts persons: the nouns
+    right after it end with a word for people ("16余万中小学生", "130万职业人才缺口"), or it
+    ends its clause after such a word ("在校生6.73万", "今年全国高校毕业生超过1100万" in the
+    20k news)."""
     from agent.text.nouns import leading_nouns
 
     stop = end + len(re.split(r"[、，,。；;和及与的]", form[end:])[0])
     nouns = form[end : end + len(leading_nouns(text[end:stop], form[end:stop]))]
-    return any(word in nouns for word in PEOPLE_NOUNS)
+    if any(word in nouns for word in PEOPLE_NOUNS):
+        return True
+    if stop > end:
+        return False
+    before = form[:start]
+    before = before[: len(before) - len(_BEFORE_COUNT.search(before).group(0))]
+    return before.endswith(PEOPLE_NOUNS)
 
 
 def targets_in_sentence(doc: Document, s: int, e: int,
@@ -1062,7 +1074,7 @@ def targets_in_sentence(doc: Document, s: int, e: int,
     previous_end = 0
     based_at = -1  # end of the last comparison base in the sentence's current clause
     for q in find_quantities(sentence):
-        if q.unit is None and q.value >= PEOPLE_MIN and counts_people(sentence, form, q.end):
+        if q.unit is None and q.value >= PEOPLE_MIN and counts_people(sentence, form, q.start, q.end):
             q = dataclasses.replace(q, unit="人")
         if q.unit is None or q.unit in NON_TARGET_UNITS:
             continue
