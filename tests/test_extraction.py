@@ -197,6 +197,17 @@ def test_an_event_named_as_the_occasion_is_an_event() -> None:
     assert names == ["某某产教融合创新平台建设交流会"]  # not the anaphoric 本次大会
 
 
+def test_the_launch_of_a_named_campaign_is_an_event() -> None:
+    text = ("2023-08-08 09:00，正文：7月5日，江城职院“技能下乡”活动全面启动。"
+            "学院启动了招生工作。")
+    doc = document_from_text(text, path="l.txt", doc_id="l")
+    window = _windows(doc, X.EVENT_WORDS)[0]
+    mentions = X.code_event_mentions(doc, window)
+    assert [m.name for m in mentions] == ["“技能下乡”活动启动"]  # not the unnamed 招生工作
+    event = X.finalise_event(doc, window, mentions[0])
+    assert event is not None and (event.event_type, event.date) == ("启动仪式", "2023-07-05")
+
+
 def test_targets_by_code_with_deadline_and_qualifiers() -> None:
     doc = _doc("001")
     targets = [t for s, e in X.split_sentences(doc.text) for t in X.targets_in_sentence(doc, s, e)]

@@ -1324,6 +1324,12 @@ AT_NAMED_EVENT = re.compile(
     r"在(?P<name>[^，,。；;：:（）()“”在]{4,40}?" + EVENT_SUFFIX + ")"
     rf"(?:{_alt('events.at_event_postpositions')})"
 )
+# The launch of a named campaign (events.launched_kinds): "“青年红色筑梦之旅”活动全面启动".
+LAUNCHED = re.compile(
+    rf"(?P<name>“[^”]{{2,30}}”[^，,。；;“”]{{0,12}}?(?:{_alt('events.launched_kinds')}))"
+    rf"(?:{lexicon.alternation('events', 'held_adverbs')})?"
+    rf"(?P<verb>{_alt('events.launch_verbs')})"
+)
 
 
 def code_event_mentions(doc: Document, window: Window) -> list[EventMention]:
@@ -1346,6 +1352,9 @@ def code_event_mentions(doc: Document, window: Window) -> list[EventMention]:
                 continue
             kind = next((t for suffix, t in EVENT_TYPES if simple_name.endswith(suffix)), "其他")
             out.append(EventMention(name=name, event_type=kind, evidence=doc.text[s:e][:120]))
+        out += [EventMention(name=doc.text[s + m.start("name") : s + m.end("name")] + m["verb"],
+                             event_type="启动仪式", evidence=doc.text[s:e][:120])
+                for m in LAUNCHED.finditer(simple)]
         for m in CONTEST_STAGE.finditer(simple):
             if len(m.group("contest")) < 6 or m.group("contest")[0] in _ANAPHOR_STARTS:
                 continue  # "本届大赛的决赛" names no contest
