@@ -1044,8 +1044,7 @@ def counts_people(text: str, form: str, start: int, end: int) -> bool:
         return True
     if stop > end:
         return False
-    before = form[:start]
-    before = before[: len(before) - len(_BEFORE_COUNT.search(before).group(0))]
+    before = _BEFORE_COUNT.sub("", form[:start], count=1)
     return before.endswith(PEOPLE_NOUNS)
 
 
@@ -1074,7 +1073,8 @@ def targets_in_sentence(doc: Document, s: int, e: int,
     previous_end = 0
     based_at = -1  # end of the last comparison base in the sentence's current clause
     for q in find_quantities(sentence):
-        if q.unit is None and q.value >= PEOPLE_MIN and counts_people(sentence, form, q.start, q.end):
+        if (q.unit is None and q.value >= PEOPLE_MIN
+                and counts_people(sentence, form, q.start, q.end)):
             q = dataclasses.replace(q, unit="人")
         if q.unit is None or q.unit in NON_TARGET_UNITS:
             continue
