@@ -1027,8 +1027,9 @@ PEOPLE_NOUNS = lexicon.words("extraction", "targets.people_nouns")
 PEOPLE_MIN = 100
 
 
-# What may stand between a noun for people and their number ("毕业生超过1100万").
-_BEFORE_COUNT = re.compile(r"(?:总数|人数|规模)?(?:达到|达|超过|超|约|近|共|逾|为)?$")
+# What may stand between a noun for people and their number ("学生人数为3万", "在校生共3万");
+# qualifiers (达到, 超过, 约, 近…) the quantity parser already reads as part of the amount.
+_BEFORE_COUNT = re.compile(r"(?:总数|人数|规模)?(?:共|为)?$")
 
 
 def counts_people(text: str, form: str, start: int, end: int) -> bool:
