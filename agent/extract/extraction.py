@@ -1035,7 +1035,7 @@ _BEFORE_COUNT = re.compile(r"(?:总数|人数|规模)?(?:共|为)?$")
 def counts_people(text: str, form: str, start: int, end: int) -> bool:
     """Whether an amount without a counter word at ``start:end`` counts persons: the nouns
     right after it end with a word for people ("16余万中小学生", "130万职业人才缺口"), or it
-    ends its clause after such a word ("在校生6.73万", "今年全国高校毕业生超过1100万" in the
+    ends its clause after such a word ("今年全国高校毕业生超过1100万" in the
     20k news)."""
     from agent.text.nouns import leading_nouns
 
