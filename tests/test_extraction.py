@@ -516,6 +516,12 @@ def test_event_names_cut_to_the_event(name: str, cleaned: str) -> None:
      {"77所": "大学", "20万名": "高素质技术技能人才"}),
     # occurrences of an activity a verb names
     ("工作室年授课达到200场以上。", {"达到200场以上": "工作室年授课场次"}),
+    # the stage entered; what drew those who took part is what they entered
+    ("某校推荐25个优质项目进入省级复赛。全市123个项目晋级复赛。"
+     "本届大赛的职教赛道吸引了67所职业院校，1万个项目参加。"
+     "复赛吸引了某某大学等507所高校的8361名学生参加。",
+     {"25个": "进入省级复赛优质项目", "123个": "晋级复赛项目", "67所": "职业院校",
+      "1万个": "参加职教赛道项目", "507所": "参加复赛高校", "8361名": "参加复赛学生"}),
 ])
 def test_what_a_figure_counts(text: str, expected: dict[str, str]) -> None:
     targets = _targets("2023-08-01 10:00，正文：" + text)

@@ -832,15 +832,32 @@ _COPULA = re.compile(r"(?:为|是)(?=[^为是，,。；;]{2,12}$)")
 
 
 PARTICIPANT_NOUNS = frozenset(lexicon.words("extraction", "targets.participant_nouns"))
+_GENERIC_ENDINGS = tuple(GENERIC_NOUNS)
+ENTERING_VERBS = frozenset(lexicon.words("extraction", "targets.entering_verbs"))
 _AT_CONTEST = re.compile(_alt("targets.at_contest"))
+# A sentence opened by what drew the counted ones: "本次比赛共吸引100位选手参赛", "成都大运会吸引了
+# 113个国家和地区的6500名运动员参加" (20k news).
+_DREW = re.compile(r"(?P<what>[^，,。；;\d]{2,12}?)(?:共|先后|已)?吸引了?")
+
+
+def what_drew(text: str, form: str) -> str:
+    """The nouns a sentence opens with when they drew the ones it counts ("复赛吸引了…507所
+    高校的8361名学生参加" → 复赛, also in its later clauses); "" otherwise."""
+    from agent.text.nouns import trailing_nouns
+
+    if not (drew := _DREW.match(form)):
+        return ""
+    what = trailing_nouns(text[: drew.end("what")], form[: drew.end("what")])
+    return _noun_phrase(what) if len(what) >= 2 else ""
 
 
 def _metric(text: str, form: str, start: int, end: int, unit: str | None = None,
-            *, at_contest: bool = False) -> str:
+            *, at_contest: bool = False, drawn_by: str = "") -> str:
     """What the amount ``text[start:end]`` counts: the nouns right after it (“吸引了67所
     职业院校”), else the nouns that end the words before it (“国家级技能大师工作室40个”,
     “在校生比上年增加1.2万人”), else what the verb before it governs (“争取了40个在疆招生
-    计划”, “捐赠200万元”), else the words around it. ``form`` is the search form."""
+    计划”, “捐赠200万元”), else the words around it. ``form`` is the search form;
+    ``drawn_by`` what the clause says drew the counted ones (:func:`what_drew`)."""
     from agent.ingest.cleaning import search_form
     from agent.text.nouns import (
         leading_nouns,
@@ -866,17 +883,24 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None,
         cut = len(after) - len(taking_part)
         return after[cut:] + after[:cut]
     if len(after) >= 2:
-        if form[end : end + len(after)] not in GENERIC_NOUNS:
-            return after
-        # "6个项目入围省决赛" → 入围省决赛项目; "申报6873个项目" → 申报项目
         rest = end + len(after)
         clause_end = rest + len(re.split(r"[，,。；;]", form[rest:])[0])
-        verb = (predicate_after(text[rest:clause_end], form[rest:clause_end], COUNTING_VERBS)
-                or verb_before(text[:start], form[:start], COUNTING_VERBS))
+        predicate = predicate_after(text[rest:clause_end], form[rest:clause_end],
+                                    COUNTING_VERBS)
+        if form[end : end + len(after)] not in GENERIC_NOUNS:
+            # "推荐25个优质项目进入省级复赛" → 进入省级复赛优质项目, "123个项目晋级复赛" (20k
+            # news): the stage entered says which are counted
+            staged = predicate not in COUNTING_VERBS and form[rest:clause_end].startswith(
+                predicate) and form[end : end + len(after)].endswith(_GENERIC_ENDINGS)
+            return predicate + after if predicate and staged else after
+        # "6个项目入围省决赛" → 入围省决赛项目; "申报6873个项目" → 申报项目
+        verb = predicate or verb_before(text[:start], form[:start], COUNTING_VERBS)
         if not verb and (owned := _OWNED_TAKING_PART.match(form, rest)):
             verb = text[owned.start("verb") : owned.end("verb")]
         if not verb and at_contest and form[end : end + len(after)] in PARTICIPANT_NOUNS:
             verb = "参赛"
+        if verb in ENTERING_VERBS:  # "复赛吸引了…8361名学生参加" → 参加复赛学生
+            return verb + drawn_by + after
         return verb + after
     cut = m.start() if (m := _COMPARED.search(form[:start])) else start
     before = trailing_nouns(text[:cut], form[:cut])
@@ -904,13 +928,13 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None,
 
 
 def _counted(text: str, form: str, start: int, end: int, unit: str | None = None,
-             *, at_contest: bool = False) -> str:
+             *, at_contest: bool = False, drawn_by: str = "") -> str:
     """:func:`_metric` cut to a noun phrase: a reader is shown "产教融合型企业", never
     "的产教融合型企业已" (the words around an amount that no rule named)."""
     from agent.ingest.cleaning import search_form
     from agent.text.nouns import trimmed_phrase
 
-    metric = _metric(text, form, start, end, unit, at_contest=at_contest)
+    metric = _metric(text, form, start, end, unit, at_contest=at_contest, drawn_by=drawn_by)
     return trimmed_phrase(metric, search_form(metric))
 
 
@@ -1110,7 +1134,8 @@ def targets_in_sentence(doc: Document, s: int, e: int,
             Target(
                 description=clause,
                 metric=_counted(mtext, mform, at, at + len(q.raw), q.unit,
-                                at_contest=bool(_AT_CONTEST.search(form, 0, q.start))),
+                                at_contest=bool(_AT_CONTEST.search(form, 0, q.start)),
+                                drawn_by=what_drew(sentence, form)),
                 value=q.value,
                 unit=q.unit,
                 qualifier=q.qualifier,

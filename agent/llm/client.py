@@ -156,6 +156,12 @@ class _Attempts:
         self.usages: list[_Usage | None] = []
         self.hooks = Hooks()
         self.hooks.on("completion:response", self._on_response)
+        self.hooks.on("parse:error", self._on_parse_error)
+
+    @staticmethod
+    def _on_parse_error(error: Exception) -> None:
+        # Each re-ask costs a full model call: say why, for `-v` and for tuning validators.
+        log.info("answer rejected, re-asking: %s", _validation_summary(error))
 
     def _on_response(self, response: Any) -> None:
         self.usages.append(_usage_from(getattr(response, "usage", None)))
