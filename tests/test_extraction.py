@@ -317,6 +317,32 @@ def test_invented_name_is_reasked_then_dropped(tmp_path: Path) -> None:
 
 
 @respx.mock
+def test_an_alliance_that_is_no_alliance_is_dropped_without_a_reask(tmp_path: Path) -> None:
+    doc = document_from_text(TEXT, path="mem.txt", doc_id="d1")
+    answer = json.dumps(
+        {
+            "alliances": [
+                {"name": "江城技工教育联盟", "lead": "江城技师学院", "members": [],
+                 "founded": "6月12日"},
+                {"name": "江城技师学院院长王某", "lead": None, "members": [], "founded": None},
+            ]
+        },
+        ensure_ascii=False,
+    )
+    route = respx.post(URL).mock(
+        side_effect=[
+            httpx.Response(200, json=_completion(answer)),
+            httpx.Response(200, json=_completion('{"events": []}')),
+        ]
+    )
+    with LLM(_settings(tmp_path), "test") as llm:
+        result = X.extract_document(llm, doc, _settings(tmp_path))
+    assert route.call_count == 2  # one call per kind: no re-ask for the person
+    assert [a.name for a in result.alliances] == ["江城技工教育联盟"]
+    assert result.dropped == 1
+
+
+@respx.mock
 def test_unverifiable_after_reask_is_dropped_and_counted(tmp_path: Path) -> None:
     doc = document_from_text(TEXT, path="mem.txt", doc_id="d1")
     bad_event = json.dumps(
