@@ -866,7 +866,7 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None,
     职业院校”), else the nouns that end the words before it (“国家级技能大师工作室40个”,
     “在校生比上年增加1.2万人”), else what the verb before it governs (“争取了40个在疆招生
     计划”, “捐赠200万元”), else the words around it. ``form`` is the search form;
-    ``drawn_by`` what the clause says drew the counted ones (:func:`what_drew`)."""
+    ``drawn_by`` what the sentence says drew the counted ones (:func:`what_drew`)."""
     from agent.ingest.cleaning import search_form
     from agent.text.nouns import (
         leading_nouns,
@@ -1103,6 +1103,7 @@ def targets_in_sentence(doc: Document, s: int, e: int,
         cued_deadline = relative_deadline(doc, s, e)
     dated_goal = deadline is not None and (published is None or deadline >= published)
     change = parse_change(sentence)
+    drawn_by = what_drew(sentence, form)
     out = []
     previous_end = 0
     based_at = -1  # end of the last comparison base in the sentence's current clause
@@ -1144,7 +1145,7 @@ def targets_in_sentence(doc: Document, s: int, e: int,
                 description=clause,
                 metric=_counted(mtext, mform, at, at + len(q.raw), q.unit,
                                 at_contest=bool(_AT_CONTEST.search(form, 0, q.start)),
-                                drawn_by=what_drew(sentence, form)),
+                                drawn_by=drawn_by),
                 value=q.value,
                 unit=q.unit,
                 qualifier=q.qualifier,

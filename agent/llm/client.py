@@ -160,8 +160,9 @@ class _Attempts:
 
     @staticmethod
     def _on_parse_error(error: Exception) -> None:
-        # Each re-ask costs a full model call: say why, for `-v` and for tuning validators.
-        log.info("answer rejected, re-asking: %s", _validation_summary(error))
+        # Each re-ask costs a full model call: say why, for `-v` and for tuning validators
+        # (the last rejected answer has no re-ask after it).
+        log.info("answer rejected: %s", _validation_summary(error))
 
     def _on_response(self, response: Any) -> None:
         self.usages.append(_usage_from(getattr(response, "usage", None)))
