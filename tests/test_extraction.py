@@ -154,6 +154,18 @@ def _finalised(text: str, name: str, evidence: str) -> X.Event | None:
                                                          evidence=evidence))
 
 
+def test_an_organisation_naming_its_own_edition_holds_the_event() -> None:
+    text = ("2023-08-02 10:00，正文：7月24日至31日，江城职业技术学院2023年暑期中层干部培训班"
+            "顺利举办。江城大学第九届某某省创新创业大赛现场赛在江城大学举行。")
+    own = _finalised(text, "江城职业技术学院2023年暑期中层干部培训班",
+                     "江城职业技术学院2023年暑期中层干部培训班顺利举办")
+    assert own is not None and own.organizers == ["江城职业技术学院"]
+    # a region's contest after the school's name: the school is where it is held
+    venue = _finalised(text, "江城大学第九届某某省创新创业大赛现场赛",
+                       "江城大学第九届某某省创新创业大赛现场赛在江城大学举行")
+    assert venue is not None and venue.organizers == []
+
+
 def test_an_event_held_today_is_dated_by_the_report() -> None:
     text = ("2023-07-15 09:00，正文：由市就业促进中心主办的“匠心杯”技能体验主题日活动今天在"
             "市实训中心举行。")
@@ -474,6 +486,26 @@ def test_fields_from_other_sentences_of_the_document() -> None:
     assert X.subject_lead(doc, start, text.index("。", start)) == "市职教中心"
 
 
+def test_what_is_signed_by_a_guest_of_the_event_before_happens_where_it_is_held() -> None:
+    from agent.extract.schemas import Evidence
+
+    text = ("日前，某某开发者大会在深圳落下帷幕。某某教育应邀出席此次大会，与某某开发者联盟签署"
+            "人才共建协议。另一家公司在北京与某大学签署协议。")
+    doc = document_from_text(text, path="g.txt", doc_id="g")
+
+    def event(name: str, quote: str, location: str | None = None) -> X.Event:
+        start = text.index(quote)
+        return X.Event(name=name, event_type="其他", location=location, evidence=[
+            Evidence(doc_id="g", quote=quote, start=start, end=start + len(quote))])
+
+    meeting = event("某某开发者大会", "某某开发者大会在深圳落下帷幕", "深圳")
+    signing = event("人才共建协议签约", "与某某开发者联盟签署人才共建协议")
+    other = event("另一签约", "另一家公司在北京与某大学签署协议")
+    X.fields_across_sentences(doc, [meeting, signing, other], [], X.split_sentences(doc.text))
+    assert (signing.location, signing.date) == ("深圳", None)  # no date to pass on
+    assert other.location is None  # not set at the meeting
+
+
 @pytest.mark.parametrize("name, cleaned", [
     ("某职院代表队在“建行杯”省大学生创新创业大赛中沉着冷静，发挥出色",
      "“建行杯”省大学生创新创业大赛"),
@@ -531,7 +563,13 @@ def test_event_names_cut_to_the_event(name: str, cleaned: str) -> None:
      {"122所": "参赛高校", "36.8万个": "参赛项目", "409个": "入围现场赛项目"}),
     # those who compete, counted in a sentence set at a contest
     ("此次大赛上，共有69支队伍、200多名选手，7个代表队选手获得一等奖。共有9支队伍参加培训。",
-     {"69支": "参赛队伍", "200多名": "参赛选手", "7个": "代表队选手", "9支": "参加培训队伍"}),
+     {"69支": "参赛队伍", "200多名": "参赛选手", "7个": "获一等奖代表队选手",
+      "9支": "参加培训队伍"}),
+    # the prize won; 获奖 when the prizes are counted themselves; no prize, no 获
+    ("5支高校团队荣获“优秀团队”称号。某校7个项目斩获金奖4项、银奖2项。"
+     "3名学生获得企业实习机会。",
+     {"5支": "获“优秀团队”称号高校团队", "7个": "获奖项目", "4项": "金奖", "2项": "银奖",
+      "3名": "学生"}),
     # never the words around the amount that no rule named: a noun phrase
     ("各地培育的产教融合型企业已达4600多家。1500多个职教集团、3万多家企业参与。"
      "职业教育专业点的50%为工程类专业。用数据说话：高职毕业生就业率近5年稳定在90%左右。",

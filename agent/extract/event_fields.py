@@ -72,6 +72,9 @@ AT_EVENT = re.compile(
     rf"|^(?:(?:{lexicon.alternation('events', 'connectives')})[，,]?)?"
     rf"(?:{lexicon.alternation('events', 'anaphoric_nouns')})(?:上|期间|现场)?(?:还|同时|并|也)?"
     rf"(?:举行|举办|进行|开展|见证)"
+    rf"|^[^，,。；;]{{0,16}}?(?:应邀|受邀)?(?:{lexicon.alternation('events', 'attend_verbs')})了?"
+    rf"(?:{lexicon.alternation('events', 'anaphors')})"
+    rf"(?:{lexicon.alternation('events', 'anaphoric_nouns')})"
 )
 
 

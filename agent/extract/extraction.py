@@ -647,13 +647,16 @@ def finalise_event(doc: Document, window: Window, m: EventMention) -> Event | No
     organizers = _names(m.organizers) or stated.organizers
     if not organizers and (school := _self_organiser(doc, sentence_form)):
         organizers = [school]
+    location = m.location or stated.location
+    if not organizers and (owner := _owner_in_name(doc, name, location)):
+        organizers = [owner]
     return Event(
         name=name,
         event_type=event_type(name, m.event_type),
         date=date,
         date_text=m.date,
         date_inferred=inferred,
-        location=m.location or stated.location,
+        location=location,
         organizers=organizers,
         hosts=_names(m.hosts) or stated.hosts,
         evidence=[evidence],
@@ -726,6 +729,23 @@ def _self_organiser(doc: Document, sentence_form: str) -> str | None:
 
     span = self_organiser_span(sentence_form, doc.search_text)
     return doc.text[span[0] : span[1]] if span else None
+
+
+# An edition after an organisation's name makes the event that organisation's own
+# ("湖南机电职业技术学院2023年暑期中层干部培训班", "某某大学第十届运动会"), unless a region's
+# event follows: the school is then its venue ("某某大学第九届湖南省…创新创业大赛现场赛").
+_EDITION = re.compile(r"(?:19|20)\d\d年|第[0-9一二三四五六七八九十百]+[届期次]|首届")
+_REGION_EVENT = re.compile(r"(?:全国|全省|全市|[\u4e00-\u9fff]{2,3}(?:省|自治区|市))")
+
+
+def _owner_in_name(doc: Document, name: str, location: str | None) -> str | None:
+    """The organisation an event's name opens with, followed by its edition or year."""
+    if not (m := _EDITION.search(name)) or _REGION_EVENT.match(name, m.end()):
+        return None
+    owner = name[: m.start()]
+    if len(owner) < 4 or (location and owner in location) or not _is_org(doc, owner):
+        return None
+    return owner
 
 
 EVENT_NOUNS = lexicon.words("extraction", "events.nouns")
@@ -844,6 +864,8 @@ PARTICIPANT_NOUNS = frozenset(lexicon.words("extraction", "targets.participant_n
 _GENERIC_ENDINGS = tuple(GENERIC_NOUNS)
 ENTERING_VERBS = frozenset(lexicon.words("extraction", "targets.entering_verbs"))
 _AT_CONTEST = re.compile(_alt("targets.at_contest"))
+AWARD_VERBS = frozenset(lexicon.words("extraction", "events.award_verbs"))
+PRIZE_MARKS = tuple(lexicon.words("extraction", "targets.prize_marks"))
 # A sentence opened by what drew the counted ones: "本次比赛共吸引100位选手参赛", "成都大运会吸引了
 # 113个国家和地区的6500名运动员参加" (20k news).
 _DREW = re.compile(r"(?P<what>[^，,。；;\d]{2,12}?)(?:共|先后|已)?吸引了?")
@@ -858,6 +880,20 @@ def what_drew(text: str, form: str) -> str:
         return ""
     what = trailing_nouns(text[: drew.end("what")], form[: drew.end("what")])
     return _noun_phrase(what) if len(what) >= 2 else ""
+
+
+def prize_won(text: str, form: str) -> str:
+    """获 and the prize a clause says the counted ones won ("获得一等奖" → 获一等奖; "斩获金奖
+    4项、银奖2项" → 获奖, the prizes being counted themselves); "" when it says none."""
+    from agent.text.nouns import predicate_after
+
+    predicate = predicate_after(text, form, AWARD_VERBS)
+    verb = next((v for v in AWARD_VERBS if predicate.startswith(v)), "")
+    prize = predicate[len(verb):]
+    if not verb or not any(mark in prize for mark in PRIZE_MARKS):
+        return ""
+    after = text.find(predicate) + len(predicate)
+    return "获奖" if form[after : after + 1].isdigit() else "获" + prize
 
 
 def _metric(text: str, form: str, start: int, end: int, unit: str | None = None,
@@ -896,6 +932,8 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None,
         clause_end = rest + len(re.split(r"[，,。；;]", form[rest:])[0])
         predicate = predicate_after(text[rest:clause_end], form[rest:clause_end],
                                     COUNTING_VERBS)
+        if won := prize_won(text[rest:clause_end], form[rest:clause_end]):
+            return won + after  # "7个项目斩获金奖4项" → 获奖项目
         if form[end : end + len(after)] not in GENERIC_NOUNS:
             # "推荐25个优质项目进入省级复赛" → 进入省级复赛优质项目, "123个项目晋级复赛" (20k
             # news): the stage entered says which are counted
@@ -1237,19 +1275,22 @@ def fields_across_sentences(doc: Document, events: list[Event], alliances: list[
     def sentence_of(item: Event | Alliance) -> tuple[int, int] | None:
         return next(((s, e) for s, e in spans if s <= at(item) < e), None)
 
-    def event_before(item: Event | Alliance) -> Event | None:
-        """The dated event reported before ``item``'s sentence when that sentence is set at
-        it ("会上，…联盟正式成立", "同时，大会举行了…签约仪式")."""
+    def event_before(item: Event | Alliance, *, dated: bool = True) -> Event | None:
+        """The (``dated``) event reported before ``item``'s sentence when that sentence is
+        set at it ("会上，…联盟正式成立", "同时，大会举行了…签约仪式", "…应邀出席此次大会，
+        与…签署")."""
         own = sentence_of(item)
         if own is None or not AT_EVENT.match(doc.search_text[own[0] : own[1]].lstrip()):
             return None
-        dated = [ev for ev in ordered if ev.date and at(ev) < own[0]]
-        return dated[-1] if dated else None
+        hosts = [ev for ev in ordered if (ev.date or not dated) and at(ev) < own[0]]
+        return hosts[-1] if hosts else None
 
     for ev in ordered:
         if ev.date is None and (host := event_before(ev)) is not None:
             ev.date, ev.date_inferred = host.date, host.date_inferred
             ev.location = ev.location or host.location
+        elif ev.location is None and (host := event_before(ev, dated=False)) is not None:
+            ev.location = host.location
     for a in alliances:
         if a.kind in ("协议", "学院") and not a.members:  # "A与B签订协议共建“X学院”"
             own = sentence_of(a)
