@@ -83,6 +83,19 @@ def test_is_alliance_name(name: str, ok: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    "name,cleaned",
+    [
+        ("两校签署了职业教育合作框架协议", "职业教育合作框架协议"),
+        ("学院成为新能源汽车产教融合共同体", "新能源汽车产教融合共同体"),
+        ("华为开发者联盟", "华为开发者联盟"),  # 为 inside a name is no verb
+        ("某某联盟成立", "某某联盟成立"),  # too little left after the verb
+    ],
+)
+def test_a_lead_in_the_model_copied_is_cut_off_an_alliance_name(name: str, cleaned: str) -> None:
+    assert X.clean_alliance_name(name) == cleaned
+
+
+@pytest.mark.parametrize(
     "name,ok",
     [
         ("某某地区技工教育联盟成立大会", True),
@@ -504,6 +517,30 @@ def test_what_is_signed_by_a_guest_of_the_event_before_happens_where_it_is_held(
     X.fields_across_sentences(doc, [meeting, signing, other], [], X.split_sentences(doc.text))
     assert (signing.location, signing.date) == ("深圳", None)  # no date to pass on
     assert other.location is None  # not set at the meeting
+
+
+def test_the_parties_of_an_agreement_named_by_its_signing() -> None:
+    from agent.extract.schemas import Alliance, Evidence
+
+    text = ("某某教育应邀出席此次大会，与某某开发者联盟签署“人才共建”协议。某某教育表示，"
+            "某某教育将开放课程。两校签署了对口支持与交流合作协议，对口支持和交流合作为期三年，"
+            "对口支持学校派出教师参加交流合作。")
+    doc = document_from_text(text, path="p.txt", doc_id="p")
+
+    def at(quote: str) -> Evidence:
+        start = text.index(quote)
+        return Evidence(doc_id="p", quote=quote, start=start, end=start + len(quote))
+
+    # the model names the signing with both parties, neither in one clause of the text
+    signing = X.Event(name="某某教育与某某开发者联盟签署‘人才共建’协议", event_type="签约",
+                      evidence=[at("与某某开发者联盟签署“人才共建”协议")])
+    pact = Alliance(name="“人才共建”协议", kind="协议", evidence=[at("“人才共建”协议")])
+    # two activities joined by 与 are no parties, however often the report names them
+    activities = Alliance(name="对口支持与交流合作协议", kind="协议",
+                          evidence=[at("对口支持与交流合作协议")])
+    X.fields_across_sentences(doc, [signing], [pact, activities], X.split_sentences(doc.text))
+    assert pact.members == ["某某教育", "某某开发者联盟"]
+    assert activities.members == []
 
 
 @pytest.mark.parametrize("name, cleaned", [

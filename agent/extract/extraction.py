@@ -187,8 +187,8 @@ class MentionVerifier:
         return None
 
     def filter(self, items: list[Any]) -> list[Any]:
-        wrong = [item for item in items if self.wrong_kind(item)]
-        items = [item for item in items if not self.wrong_kind(item)]
+        kept = [item for item in items if not self.wrong_kind(item)]
+        wrong, items = len(items) - len(kept), kept
         problems = [(i, err) for i, item in enumerate(items) if (err := self.error(item))]
         if problems and self.reasks_left > 0:
             self.reasks_left -= 1
@@ -198,7 +198,7 @@ class MentionVerifier:
                 + "\n".join(f"[{i}] {err}" for i, err in problems[:12])
             )
         bad = {i for i, _ in problems}
-        self.dropped = len(bad) + len(wrong)  # dropped by the latest validation pass
+        self.dropped = len(bad) + wrong  # dropped by the latest validation pass
         return [item for i, item in enumerate(items) if i not in bad]
 
 
@@ -289,7 +289,7 @@ _LEAD_CUT = rf"^.*({_alt('organisations.lead_prefixes')}|{_alt('organisations.gu
 ORG_NOISE = lexicon.words("extraction", "organisations.noise")
 ORG_SUFFIXES = lexicon.words("extraction", "organisations.suffixes")
 # Leading words before a name that belong to the sentence, not the name.
-NAME_VERBS = re.compile(rf"^.*?({_alt('alliances.name_lead_verbs')})")
+NAME_VERBS = re.compile(_alt("alliances.name_lead_verbs"))
 GENERIC_HEAD = re.compile(r"^[0-9一二三四五六七八九十两几多各该本首批个個]*$")
 
 
@@ -307,12 +307,15 @@ def _is_org(doc: Document, name: str) -> bool:
 
 
 def clean_alliance_name(name: str) -> str:
-    """Drop a leading clause the model copied along (“……签署了X联盟框架协议” → X…)."""
+    """Drop a leading clause the model copied along (“……签署了X联盟框架协议” → X…), up to
+    the first of those verbs that is a word of its own (not the 为 of 华为开发者联盟)."""
     from agent.ingest.cleaning import search_form
+    from agent.text.nouns import verb_spans
 
     name = _strip_unpaired_marks(name.strip())
     simple = search_form(name)
-    m = NAME_VERBS.match(simple)
+    m = next((m for m in NAME_VERBS.finditer(simple)
+              if verb_spans(simple, m.start(), m.end())), None)
     if m and len(simple) - m.end() >= 4:
         name = name[m.end() :]
     return _strip_unpaired_marks(name.strip())
@@ -1207,19 +1210,51 @@ AGREEMENT_PARTIES = re.compile(
     rf"(?P<a>{_PARTY})(?:与|同|和)(?P<b>{_PARTY})(?:(?:共同|正式)?(?:签署|签订|签定|签约)"
     rf"|[^，,。；;、]{{0,30}}?(?:{_alt('alliances.agreement_words')}))"
 )
+def _unquoted(text: str) -> str:
+    return re.sub(r"[“”‘’\"']", "", text)
+
+
 _BEFORE_PARTY = re.compile(rf"^.*(?:{_alt('organisations.before_party')})")
 _PERSON_TITLE = re.compile(rf"(?:{_alt('organisations.person_titles')}|[“”\"]).*$")
 
 
-def _party(doc: Document, text: str, first: bool) -> str | None:
+PARTY_BODY_KINDS = frozenset({"联盟", "共同体", "联合体"})
+
+
+def _party(doc: Document, text: str, first: bool, *, known_by_name: bool = False) -> str | None:
     """The organisation a party of an agreement is ("…出席了A" → A, "B校长刘某" → B): for
     the ``first`` party the words after the last verb before it; up to a person's title;
-    as long a name as the document writes."""
+    as long a name as the document writes. An alliance may be a party ("与华为开发者联盟
+    签署…协议"); with ``known_by_name``, so may a name without an organisation's ending
+    that the report keeps naming (:func:`_named_often`)."""
     text = _PERSON_TITLE.sub("", _BEFORE_PARTY.sub("", text) if first else text)
     for end in range(len(text), 1, -1):
-        if _is_org(doc, text[:end]):
-            return text[:end]
-    return None
+        name = text[:end]
+        if _is_org(doc, name) or (
+            len(name) >= 4 and alliance_kind(name) in PARTY_BODY_KINDS and _verbatim(doc, name)
+        ):
+            return name
+    return text if known_by_name and _named_often(doc, text) else None
+
+
+BRAND_MIN_CHARS = 4
+BRAND_MIN_MENTIONS = 3
+
+
+def _named_often(doc: Document, name: str) -> bool:
+    """A party known by a name without an organisation's ending ("达内教育与华为开发者联盟
+    签署…协议", a development report naming 达内教育 nine times): at least
+    :data:`BRAND_MIN_CHARS` characters (no two- or three-character person's name) and
+    :data:`BRAND_MIN_MENTIONS` mentions."""
+    from agent.ingest.cleaning import search_form
+
+    simple = search_form(name)
+    return (
+        len(simple) >= BRAND_MIN_CHARS
+        and "、" not in simple
+        and not any(w in simple for w in ORG_NOISE)
+        and doc.search_text.count(simple) >= BRAND_MIN_MENTIONS
+    )
 
 
 def agreement_parties(doc: Document, texts: list[tuple[str, str]]) -> list[str]:
@@ -1228,7 +1263,10 @@ def agreement_parties(doc: Document, texts: list[tuple[str, str]]) -> list[str]:
         m = AGREEMENT_PARTIES.search(form)
         if m is None:
             continue
-        a = _party(doc, text[m.start("a") : m.end("a")], first=True)
+        # a name without an organisation's ending only as the first party, whose text ends
+        # at 与 (the second runs on to the verb), and only beside an organisation: "对口支持与
+        # 交流合作协议" names two activities
+        a = _party(doc, text[m.start("a") : m.end("a")], first=True, known_by_name=True)
         b = _party(doc, text[m.start("b") : m.end()], first=False)
         if a and b:
             return [a, b]
@@ -1295,6 +1333,9 @@ def fields_across_sentences(doc: Document, events: list[Event], alliances: list[
         if a.kind in ("协议", "学院") and not a.members:  # "A与B签订协议共建“X学院”"
             own = sentence_of(a)
             texts = [(a.name, search_form(a.name))]
+            key = _unquoted(search_form(a.name))  # "X与Y签署‘A’协议": the signing's name
+            texts += [(ev.name, search_form(ev.name)) for ev in ordered
+                      if key in _unquoted(search_form(ev.name))]
             if own is not None:
                 texts.append((doc.text[own[0] : own[1]], doc.search_text[own[0] : own[1]]))
             a.members = agreement_parties(doc, texts)

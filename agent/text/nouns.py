@@ -46,6 +46,14 @@ def _tagged(form: str) -> list[tuple[int, int, str]]:
     return out
 
 
+def verb_spans(form: str, start: int, end: int) -> bool:
+    """Whether ``form[start:end]`` opens with a verb or preposition word and ends at a
+    word's end: 为 is one in "成为X联盟" and "为X联盟", not in "华为开发者联盟"."""
+    tags = _tagged(form)
+    first = next((flag for a, b, flag in tags if a <= start < b), "")
+    return first[:1] in ("v", "p") and any(b == end for _, b, _ in tags)
+
+
 def leading_nouns(text: str, form: str) -> str:
     """The nouns ``text`` starts with ("职业院校参赛" → 职业院校); "" when it starts with
     another kind of word."""
