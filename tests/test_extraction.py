@@ -417,6 +417,14 @@ def test_prompt_injection_line_is_fenced() -> None:
     assert "数据" in messages[0]["content"]
 
 
+def _quoted(text: str, quote: str, doc_id: str) -> Any:
+    """Evidence for ``quote``, where ``text`` (a test document's body) holds it."""
+    from agent.extract.schemas import Evidence
+
+    start = text.index(quote)
+    return Evidence(doc_id=doc_id, quote=quote, start=start, end=start + len(quote))
+
+
 def _targets(text: str) -> list[Any]:
     """The targets code finds in ``text``, as extract_document keeps them."""
     doc = document_from_text(text, path="t.txt", doc_id="t")
@@ -473,7 +481,7 @@ def test_comparison_bases_differences_and_issuer_counts_are_not_figures() -> Non
 
 
 def test_fields_from_other_sentences_of_the_document() -> None:
-    from agent.extract.schemas import Alliance, Evidence
+    from agent.extract.schemas import Alliance
 
     text = ("8月6日，全国职业院校技能大赛某赛项在湖北工程职业学院落幕。"
             "本次比赛由教育部、科技部、工信部等23个部委主办，湖北省教育厅、黄石市人民政府承办。"
@@ -482,9 +490,8 @@ def test_fields_from_other_sentences_of_the_document() -> None:
             "湖北水利水电职业技术学院党委书记王某同博州职院校长刘某共同签订了对口支援合作协议。")
     doc = document_from_text(text, path="n.txt", doc_id="d")
 
-    def at(quote: str) -> Evidence:
-        start = text.index(quote)
-        return Evidence(doc_id="d", quote=quote, start=start, end=start + len(quote))
+    def at(quote: str) -> Any:
+        return _quoted(text, quote, "d")
 
     contest = X.Event(name="全国职业院校技能大赛某赛项", event_type="比赛", date="2023-08-06",
                       evidence=[at("全国职业院校技能大赛某赛项")])
@@ -500,16 +507,13 @@ def test_fields_from_other_sentences_of_the_document() -> None:
 
 
 def test_what_is_signed_by_a_guest_of_the_event_before_happens_where_it_is_held() -> None:
-    from agent.extract.schemas import Evidence
-
     text = ("日前，某某开发者大会在深圳落下帷幕。某某教育应邀出席此次大会，与某某开发者联盟签署"
             "人才共建协议。另一家公司在北京与某大学签署协议。")
     doc = document_from_text(text, path="g.txt", doc_id="g")
 
     def event(name: str, quote: str, location: str | None = None) -> X.Event:
-        start = text.index(quote)
-        return X.Event(name=name, event_type="其他", location=location, evidence=[
-            Evidence(doc_id="g", quote=quote, start=start, end=start + len(quote))])
+        return X.Event(name=name, event_type="其他", location=location,
+                       evidence=[_quoted(text, quote, "g")])
 
     meeting = event("某某开发者大会", "某某开发者大会在深圳落下帷幕", "深圳")
     signing = event("人才共建协议签约", "与某某开发者联盟签署人才共建协议")
@@ -520,16 +524,15 @@ def test_what_is_signed_by_a_guest_of_the_event_before_happens_where_it_is_held(
 
 
 def test_the_parties_of_an_agreement_named_by_its_signing() -> None:
-    from agent.extract.schemas import Alliance, Evidence
+    from agent.extract.schemas import Alliance
 
     text = ("某某教育应邀出席此次大会，与某某开发者联盟签署“人才共建”协议。某某教育表示，"
             "某某教育将开放课程。两校签署了对口支持与交流合作协议，对口支持和交流合作为期三年，"
             "对口支持学校派出教师参加交流合作。")
     doc = document_from_text(text, path="p.txt", doc_id="p")
 
-    def at(quote: str) -> Evidence:
-        start = text.index(quote)
-        return Evidence(doc_id="p", quote=quote, start=start, end=start + len(quote))
+    def at(quote: str) -> Any:
+        return _quoted(text, quote, "p")
 
     # the model names the signing with both parties, neither in one clause of the text
     signing = X.Event(name="某某教育与某某开发者联盟签署‘人才共建’协议", event_type="签约",
