@@ -607,9 +607,9 @@ def test_event_names_cut_to_the_event(name: str, cleaned: str) -> None:
       "9支": "参加培训队伍"}),
     # the prize won; 获奖 when the prizes are counted themselves; no prize, no 获
     ("5支高校团队荣获“优秀团队”称号。某校7个项目斩获金奖4项、银奖2项。"
-     "3名学生获得企业实习机会。",
+     "3名学生获得企业实习机会。学院共获得奖项20项，其中二等作品8项。",
      {"5支": "获“优秀团队”称号高校团队", "7个": "获奖项目", "4项": "金奖", "2项": "银奖",
-      "3名": "学生"}),
+      "3名": "学生", "20项": "奖项", "8项": "二等作品"}),
     # never the words around the amount that no rule named: a noun phrase
     ("各地培育的产教融合型企业已达4600多家。1500多个职教集团、3万多家企业参与。"
      "职业教育专业点的50%为工程类专业。用数据说话：高职毕业生就业率近5年稳定在90%左右。",
