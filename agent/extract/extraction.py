@@ -1210,6 +1210,8 @@ AGREEMENT_PARTIES = re.compile(
     rf"(?P<a>{_PARTY})(?:与|同|和)(?P<b>{_PARTY})(?:(?:共同|正式)?(?:签署|签订|签定|签约)"
     rf"|[^，,。；;、]{{0,30}}?(?:{_alt('alliances.agreement_words')}))"
 )
+
+
 def _unquoted(text: str) -> str:
     return re.sub(r"[“”‘’\"']", "", text)
 
