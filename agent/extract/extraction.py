@@ -310,12 +310,12 @@ def clean_alliance_name(name: str) -> str:
     """Drop a leading clause the model copied along (“……签署了X联盟框架协议” → X…), up to
     the first of those verbs that is a word of its own (not the 为 of 华为开发者联盟)."""
     from agent.ingest.cleaning import search_form
-    from agent.text.nouns import verb_spans
+    from agent.text.nouns import is_verb_word
 
     name = _strip_unpaired_marks(name.strip())
     simple = search_form(name)
     m = next((m for m in NAME_VERBS.finditer(simple)
-              if verb_spans(simple, m.start(), m.end())), None)
+              if is_verb_word(simple, m.start(), m.end())), None)
     if m and len(simple) - m.end() >= 4:
         name = name[m.end() :]
     return _strip_unpaired_marks(name.strip())
@@ -1212,10 +1212,6 @@ AGREEMENT_PARTIES = re.compile(
 )
 
 
-def _unquoted(text: str) -> str:
-    return re.sub(r"[“”‘’\"']", "", text)
-
-
 _BEFORE_PARTY = re.compile(rf"^.*(?:{_alt('organisations.before_party')})")
 _PERSON_TITLE = re.compile(rf"(?:{_alt('organisations.person_titles')}|[“”\"]).*$")
 
@@ -1299,6 +1295,7 @@ def fields_across_sentences(doc: Document, events: list[Event], alliances: list[
     23个部委主办"); an alliance's founding date from the event that founded it (its name
     followed by 成立/签约/揭牌… in the event's name, or "会上，…联盟正式成立" after it).
     ``spans`` are the document's sentences."""
+    from agent.extract.aliases import canonical_name
     from agent.extract.event_fields import AT_EVENT, referring_fields
     from agent.ingest.cleaning import search_form
 
@@ -1335,9 +1332,9 @@ def fields_across_sentences(doc: Document, events: list[Event], alliances: list[
         if a.kind in ("协议", "学院") and not a.members:  # "A与B签订协议共建“X学院”"
             own = sentence_of(a)
             texts = [(a.name, search_form(a.name))]
-            key = _unquoted(search_form(a.name))  # "X与Y签署‘A’协议": the signing's name
+            key = canonical_name(a.name)  # "X与Y签署‘A’协议": the signing's name
             texts += [(ev.name, search_form(ev.name)) for ev in ordered
-                      if key in _unquoted(search_form(ev.name))]
+                      if key in canonical_name(ev.name)]
             if own is not None:
                 texts.append((doc.text[own[0] : own[1]], doc.search_text[own[0] : own[1]]))
             a.members = agreement_parties(doc, texts)

@@ -46,7 +46,7 @@ def _tagged(form: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def verb_spans(form: str, start: int, end: int) -> bool:
+def is_verb_word(form: str, start: int, end: int) -> bool:
     """Whether ``form[start:end]`` opens with a verb or preposition word and ends at a
     word's end: 为 is one in "成为X联盟" and "为X联盟", not in "华为开发者联盟"."""
     tags = _tagged(form)
