@@ -546,6 +546,25 @@ def test_the_parties_of_an_agreement_named_by_its_signing() -> None:
     assert activities.members == []
 
 
+def test_the_parties_of_an_agreement_named_by_its_terms() -> None:
+    from agent.extract.schemas import Alliance
+
+    # a photo caption glued before the sentence that refers back to the agreement
+    text = ("8月1日，某某实业有限公司捐赠协议签字仪式在某某大学举行。某某为某某赠送感谢牌按照"
+            "协议，某某实业有限公司向某某大学捐赠200万元。根据协议，双方将共建实训基地。")
+    doc = document_from_text(text, path="d.txt", doc_id="d")
+    pact = Alliance(name="捐赠协议", kind="协议", evidence=[_quoted(text, "捐赠协议", "d")])
+    X.fields_across_sentences(doc, [], [pact], X.split_sentences(doc.text))
+    assert pact.members == ["某某实业有限公司", "某某大学"]
+
+    # "双方" names no party
+    text = "两校签署了合作协议。根据协议，双方将共建实训基地。"
+    doc = document_from_text(text, path="e.txt", doc_id="e")
+    pact = Alliance(name="合作协议", kind="协议", evidence=[_quoted(text, "合作协议", "e")])
+    X.fields_across_sentences(doc, [], [pact], X.split_sentences(doc.text))
+    assert pact.members == []
+
+
 @pytest.mark.parametrize("name, cleaned", [
     ("某职院代表队在“建行杯”省大学生创新创业大赛中沉着冷静，发挥出色",
      "“建行杯”省大学生创新创业大赛"),
@@ -626,6 +645,17 @@ def test_event_names_cut_to_the_event(name: str, cleaned: str) -> None:
      "复赛吸引了某某大学等507所高校的8361名学生参加。",
      {"25个": "进入省级复赛优质项目", "123个": "晋级复赛项目", "67所": "职业院校",
       "1万个": "参加职教赛道项目", "507所": "参加复赛高校", "8361名": "参加复赛学生"}),
+    # those who stood out, by the stage they reached; not the pool they stood out from
+    ("最终来自49所高校的143名选手脱颖而出，在某大学决赛现场同台竞技。"
+     "387名学生脱颖而出进入面试环节。某队从210名选手中脱颖而出，进入决赛。",
+     {"49所": "高校", "143名": "决赛选手", "387名": "进入面试环节学生", "210名": "选手"}),
+    # the body whose members a sentence without an owner counts; whom those trained served
+    ("该工作室创立于2022年10月，位于某车间。现有成员6人。某学院为东盟国家培养各类人才850余人。",
+     {"6人": "工作室成员", "850余人": "为东盟国家培养各类人才"}),
+    # a rate of payment, by what is paid for what
+    ("中央财政按照每位培养对象不低于10万元的标准予以经费支持，分三年拨付。"
+     "对招用高校毕业生的企业将按每招用1人1000元的标准发放一次性扩岗补助。",
+     {"不低于10万元": "每位培养对象经费支持标准", "1000元": "每招用1人一次性扩岗补助标准"}),
 ])
 def test_what_a_figure_counts(text: str, expected: dict[str, str]) -> None:
     targets = _targets("2023-08-01 10:00，正文：" + text)

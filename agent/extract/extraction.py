@@ -885,6 +885,27 @@ def what_drew(text: str, form: str) -> str:
     return _noun_phrase(what) if len(what) >= 2 else ""
 
 
+# Those counted who stood out go on to the stage the sentence names next: "1431名选手脱颖
+# 而出，在…决赛现场同台竞技" (development report), "387名考生脱颖而出进入面试环节", "6支代表队
+# 经过层层选拔脱颖而出进入决赛" (20k news); not the pool they stood out from ("从210名选手中
+# 脱颖而出": 中 before it) nor a clause with another amount between.
+_STOOD_OUT = re.compile(
+    r"[^，,。；;\d]{1,12}?(?<!中)脱颖而出[^。；;\d]{0,24}?"
+    rf"(?:(?P<entered>(?:{lexicon.alternation('extraction', 'targets.advancing_verbs')})"
+    r"[^，,。；;\d]{2,8}?)(?=[，,。；;]|$)"
+    rf"|(?P<stage>{lexicon.alternation('extraction', 'events.contest_stages')}))"
+)
+
+
+def stage_reached(form: str, end: int) -> str:
+    """The stage reached by those counted by the amount ending at ``end`` when they stood
+    out (:data:`_STOOD_OUT`): 进入面试环节, 决赛; "" otherwise."""
+    m = _STOOD_OUT.match(form, end)
+    if m is None:
+        return ""
+    return m.group("entered") or m.group("stage")
+
+
 def prize_won(text: str, form: str) -> str:
     """获 and the prize a clause says the counted ones won ("获得一等奖" → 获一等奖; "斩获金奖
     4项、银奖2项" → 获奖, the prizes being counted themselves); "" when it says none."""
@@ -897,6 +918,26 @@ def prize_won(text: str, form: str) -> str:
         return ""
     after = text.find(predicate) + len(predicate)
     return "获奖" if form[after : after + 1].isdigit() else "获" + prize
+
+
+_RATE_PER = re.compile(r"按(?:照)?(?P<per>每[^，,。；;按]{1,15})$")
+_RATE_PAID = re.compile(
+    rf"标准(?:{_alt('targets.payment_verbs')})(?P<paid>[^，,。；;并和及]{{1,12}})(?=[，,。；;]|$)"
+)
+
+
+def _paid_rate(text: str, form: str, start: int, end: int) -> str:
+    """The rate an amount followed by 的标准 sets, named by what is paid for what ("按每月
+    400元的标准给予补助" → 每月补助标准); "" when the sentence is not so phrased."""
+    per, paid = _RATE_PER.search(form, 0, start), _RATE_PAID.match(form, end)
+    if per is None or paid is None:
+        return ""
+    return text[per.start("per") : per.end("per")] + text[paid.start("paid") : paid.end()] + "标准"
+
+
+# Whom those trained were trained for, when the sentence says: "为东盟国家培养各类人才850余人"
+# (development report) → 为东盟国家培养各类人才, "为尼军队培训防疫人员约60人次" (20k news).
+_SERVED = re.compile(r"为[^，,。；;、为的\d]{2,10}(?:培养|培训|输送)了?(?:各类|各种|各级)?$")
 
 
 def _metric(text: str, form: str, start: int, end: int, unit: str | None = None,
@@ -921,6 +962,8 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None,
         end += 1
     if listed := listed_kinds(text[end:], form[end:]):
         return listed
+    if rate := _paid_rate(text, form, start, end):
+        return rate
     # 和/及/与 end the nouns by their tag, not as characters: "3万多家企业参与" is not 企业参
     stop = end + len(re.split(r"[、，,。；;的]", form[end:])[0])
     after = listed_nouns(text[end:], form[end:]) or leading_nouns(text[end:stop], form[end:stop])
@@ -959,6 +1002,8 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None,
         noun_at = cut - len(phrase)
         if form[noun_at:cut] in GENERIC_NOUNS:  # "累计培训学员10000余人" → 培训学员
             return verb_before(text[:noun_at], form[:noun_at], COUNTING_VERBS) + phrase
+        if served := _SERVED.search(form, 0, noun_at):  # "为东盟国家培养各类人才850余人"
+            return text[served.start() : cut]
         return phrase
     if verb := verb_before(text[:cut], form[:cut]):
         clause_end = end + len(re.split(r"[，,。；;]", form[end:])[0])
@@ -1080,17 +1125,27 @@ def counts_listed_parts(clause_form: str, q: Quantity) -> bool:
     return len(re.split(r"、|和|及|与", m["items"])) == q.value
 
 
+# What a rate is per: an amount right after 每 ("每100名学生配备1名教师") or one the rate
+# follows ("按每招用1人1000元的标准", 20k news); not the rate itself ("每个项目资助5万元",
+# "每位培养对象不低于10万元") nor an amount per period ("每年培训1万人次").
+_RATE_BASE = re.compile(r"每(?!年|月|天|日|周|季|届|期|学期|学年)[^\d，,。；;]{0,4}$")
+
+
 def not_a_figure(clause_form: str, q: Quantity, after: str, based: bool) -> bool:
     """Amounts that are part of the wording, not indicators: the base of a comparison
     (“比上年度的63项”), the difference after a counted base (“…增加了6项”; a rate such as
-    “比上年增长12%” stays), the number of bodies issuing a document (“等16部门印发”), a
-    count of the parts just listed (:func:`counts_listed_parts`).
+    “比上年增长12%” stays), the number of bodies issuing a document (“等16部门印发”), what
+    a rate is per (:data:`_RATE_BASE`), a count of the parts just listed
+    (:func:`counts_listed_parts`).
     ``clause_form`` is the search form up to the amount, ``after`` what follows it."""
     if _COMPARISON_BASE.search(clause_form) and not _CHANGE_BEFORE.search(clause_form):
         return True
     if based and q.unit not in CHANGE_UNITS and _CHANGE_BEFORE.search(clause_form):
         return True
     if q.unit in ISSUER_UNITS and _ISSUING.match(after):
+        return True
+    if (base := _RATE_BASE.search(clause_form)) and (
+            base.group(0) == "每" or after[:1].isdigit()):
         return True
     return counts_listed_parts(clause_form, q)
 
@@ -1121,6 +1176,28 @@ def counts_people(text: str, form: str, start: int, end: int) -> bool:
         return False
     before = _BEFORE_COUNT.sub("", form[:start], count=1)
     return before.endswith(PEOPLE_NOUNS)
+
+
+_DEMONSTRATIVE = re.compile(r"\s*(?:该|此|本|这个|这)?")
+_OWNED_NOW = re.compile(r"^(?:现有|共有)(?P<noun>[^，,。；;\d]{2,6})$")
+_MEMBER_OWNERS = (*ORG_SUFFIXES, *lexicon.words("extraction", "targets.member_owners"))
+
+
+def owner_opening(doc: Document, s: int, cs: int, q_start: int) -> str:
+    """The body whose members a clause "现有成员6人" counts when it names none: the nouns
+    its sentence opens with, or the sentence before when it is the first clause ("工作室创
+    立于…。现有成员6人" → 工作室), when those end as a body does (:data:`_MEMBER_OWNERS`)."""
+    from agent.ingest.cleaning import search_form
+    from agent.text.nouns import leading_nouns
+
+    if not _OWNED_NOW.match(doc.search_text[s + cs : s + q_start]):
+        return ""
+    at = s if cs > 0 else max(doc.search_text.rfind(c, 0, s - 1) for c in "。！？!?\n") + 1
+    if opener := _DEMONSTRATIVE.match(doc.search_text, at):  # "该工作室创立于…"
+        at = opener.end()
+    end = at + len(re.split(r"[，,。；;]", doc.search_text[at:])[0])
+    owner = leading_nouns(doc.text[at:end], doc.search_text[at:end])
+    return owner if len(owner) >= 2 and search_form(owner).endswith(_MEMBER_OWNERS) else ""
 
 
 def targets_in_sentence(doc: Document, s: int, e: int,
@@ -1178,15 +1255,21 @@ def targets_in_sentence(doc: Document, s: int, e: int,
             named = len(sentence[: change[0].start].rstrip("由从"))
             mtext = sentence[cs:named] + q.raw
             mform, at = form[cs:named] + form[q.start : q.end], named - cs
+        metric = _counted(mtext, mform, at, at + len(q.raw), q.unit,
+                          at_contest=bool(_AT_CONTEST.search(form, 0, q.start)),
+                          drawn_by=drawn_by)
+        if (stage := stage_reached(form, q.end)) and stage not in metric and (
+                metric.endswith(_GENERIC_ENDINGS) or metric in PARTICIPANT_NOUNS):
+            metric = stage + metric
+        if owner := owner_opening(doc, s, cs, q.start):
+            metric = owner + metric.removeprefix("现有").removeprefix("共有")
         start, end = doc.original_span(s + cs, s + ce)
         clause = sentence[cs:ce]
         baseline = change[0].value if change and abs(change[1].value - q.value) < 1e-9 else None
         out.append(
             Target(
                 description=clause,
-                metric=_counted(mtext, mform, at, at + len(q.raw), q.unit,
-                                at_contest=bool(_AT_CONTEST.search(form, 0, q.start)),
-                                drawn_by=drawn_by),
+                metric=metric,
                 value=q.value,
                 unit=q.unit,
                 qualifier=q.qualifier,
@@ -1253,6 +1336,26 @@ def _named_often(doc: Document, name: str) -> bool:
         and not any(w in simple for w in ORG_NOISE)
         and doc.search_text.count(simple) >= BRAND_MIN_MENTIONS
     )
+
+
+# A sentence that refers back to an agreement names its parties by what one does for the
+# other: "按照协议，A向B捐赠200万元" (development report); 20k news: "根据该协议，美国将向
+# 澳大利亚提供…", "根据协议，双方将…" (no party named: 双方 is no organisation). Not anchored
+# at the sentence's start: a photo caption is often glued before it ("某某赠送感谢牌按照协议，").
+AGREED_TERMS = re.compile(
+    rf"(?:按照|根据|依据|依照)(?:该|此|本|这一|上述)?(?:合作)?协议[，,]"
+    rf"(?P<a>{_PARTY})(?:将|拟|同意)?(?:向|为|与|同)(?P<b>[^，,。；;]{{2,40}})"
+)
+
+
+def agreed_terms_parties(doc: Document, text: str, form: str) -> list[str]:
+    """The two parties a sentence starting "按照协议，A向B…" names (:data:`AGREED_TERMS`)."""
+    m = AGREED_TERMS.search(form)
+    if m is None:
+        return []
+    a = _party(doc, text[m.start("a") : m.end("a")], first=True)
+    b = _party(doc, text[m.start("b") : m.end("b")], first=False)
+    return [a, b] if a and b else []
 
 
 def agreement_parties(doc: Document, texts: list[tuple[str, str]]) -> list[str]:
@@ -1338,6 +1441,12 @@ def fields_across_sentences(doc: Document, events: list[Event], alliances: list[
             if own is not None:
                 texts.append((doc.text[own[0] : own[1]], doc.search_text[own[0] : own[1]]))
             a.members = agreement_parties(doc, texts)
+            if not a.members and own is not None:  # "按照协议，A向B捐赠…" in a later sentence
+                a.members = next(
+                    (terms for s, e in spans if s >= own[1]
+                     if (terms := agreed_terms_parties(doc, doc.text[s:e], doc.search_text[s:e]))),
+                    [],
+                )
         if a.founded:
             continue
         if founder := next((ev for ev in founding_events(a, ordered) if ev.date), None):
