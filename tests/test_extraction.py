@@ -652,6 +652,11 @@ def test_event_names_cut_to_the_event(name: str, cleaned: str) -> None:
     # the body whose members a sentence without an owner counts; whom those trained served
     ("该工作室创立于2022年10月，位于某车间。现有成员6人。某学院为东盟国家培养各类人才850余人。",
      {"6人": "工作室成员", "850余人": "为东盟国家培养各类人才"}),
+    # nouns jieba tags otherwise; the people of institutions are not what 所 counts
+    ("某职院300余名师生参加。某市将建成10个乡村振兴示范区。学校邀请5所高校师生参加交流。"
+     "大赛吸引50多名选手齐聚一堂，15个项目团队同台竞技。",
+     {"300余名": "师生", "10个": "乡村振兴示范区", "5所": "高校", "50多名": "选手",
+      "15个": "项目团队"}),
     # a rate of payment, by what is paid for what
     ("中央财政按照每位培养对象不低于10万元的标准予以经费支持，分三年拨付。"
      "对招用高校毕业生的企业将按每招用1人1000元的标准发放一次性扩岗补助。",

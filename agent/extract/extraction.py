@@ -864,6 +864,8 @@ _COPULA = re.compile(r"(?:为|是)(?=[^为是，,。；;]{2,12}$)")
 
 
 PARTICIPANT_NOUNS = frozenset(lexicon.words("extraction", "targets.participant_nouns"))
+INSTITUTION_COUNTERS = frozenset(lexicon.words("extraction", "targets.institution_counters"))
+INSTITUTION_PEOPLE = lexicon.words("extraction", "targets.institution_people")
 _GENERIC_ENDINGS = tuple(GENERIC_NOUNS)
 ENTERING_VERBS = frozenset(lexicon.words("extraction", "targets.entering_verbs"))
 _AT_CONTEST = re.compile(_alt("targets.at_contest"))
@@ -967,6 +969,9 @@ def _metric(text: str, form: str, start: int, end: int, unit: str | None = None,
     # 和/及/与 end the nouns by their tag, not as characters: "3万多家企业参与" is not 企业参
     stop = end + len(re.split(r"[、，,。；;的]", form[end:])[0])
     after = listed_nouns(text[end:], form[end:]) or leading_nouns(text[end:stop], form[end:stop])
+    if unit in INSTITUTION_COUNTERS and (people := next(
+            (w for w in INSTITUTION_PEOPLE if form[end : end + len(after)].endswith(w)), "")):
+        after = after[: len(after) - len(people)] if len(after) - len(people) >= 2 else after
     taking_part = next((v for v in COUNTING_VERBS
                         if form[end : end + len(after)].endswith(v) and len(after) > len(v) + 1),
                        None)

@@ -20,6 +20,7 @@ from agent import lexicon
 # abbreviations (j), Latin words (eng 3M).
 NOUN_FLAGS = frozenset({"n", "ns", "nt", "nz", "ng", "nl", "vn", "an", "b", "j", "eng"})
 _NOUNS = frozenset(lexicon.words("extraction", "targets.nouns_tagged_otherwise"))
+_NOT_NOUNS = frozenset(lexicon.words("extraction", "targets.not_nouns"))
 
 
 @cache
@@ -35,7 +36,7 @@ def _tagged(form: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     pos = 0
     for pair in _posseg().cut(form):
-        flag = "n" if pair.word in _NOUNS else pair.flag
+        flag = "n" if pair.word in _NOUNS else "d" if pair.word in _NOT_NOUNS else pair.flag
         if pair.word == "型" and out:
             # "人才引领型合作社", "服务型企业": a word with 型 qualifies the noun after it
             # (jieba cuts 引领/型 apart, tagging a verb and a suffix)
