@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from agent.extract.policy import issuers, policy_events
 from agent.extract.relevance import (
+    LEAD_MIN_CHARS,
     concept_terms,
     document_is_relevant,
+    lead_reading,
     passage_relevance,
     passages,
     uses_concept,
@@ -63,6 +65,27 @@ def test_the_judge_reads_an_uncertain_passage_from_its_lead_and_at_its_concept()
 
     assert passage_relevance(doc, judge=lead_only) == []
     assert asked == [doc.text, window]
+
+
+def test_a_long_lead_is_read_without_the_concept_sentence() -> None:
+    text = ("8月12日晚，首届全国高校魔术社团交流展演在某剧场开幕。魔术师当场表演了纸牌魔术，"
+            "观众惊叹连连。展演共有二十余个节目，来自全国各地的魔术爱好者同台献艺，现场气氛热烈。"
+            "主办方介绍，近年来魔术艺术蓬勃发展。2021年，魔术专业列入职业教育专业目录。"
+            "展演将持续两天，另有魔术讲座和道具展。")
+    doc = document_from_text(text, path="x.txt")
+    [passage] = passages(doc)
+    assert passage.verdict == "uncertain" and passage.concept_window is not None
+    lead = doc.text[passage.start : passage.concept_window[0]]
+    assert len(lead) >= LEAD_MIN_CHARS and "职业教育" not in lead
+    assert lead_reading(doc, passage) == lead
+    asked: list[str] = []
+
+    def judge(passage_text: str) -> bool:
+        asked.append(passage_text)
+        return "职业教育" in passage_text
+
+    assert passage_relevance(doc, judge=judge) == []
+    assert asked == [lead]
 
 
 def test_a_school_type_among_other_kinds_is_not_the_topic() -> None:
