@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from agent.extract.policy import issuers, policy_events
 from agent.extract.relevance import (
     LEAD_MIN_CHARS,
+    Judge,
     concept_terms,
     document_is_relevant,
     lead_reading,
@@ -47,6 +50,17 @@ def test_a_passing_mention_is_uncertain_and_left_to_the_judge() -> None:
     assert passage_relevance(doc, judge=lambda _: True) == [(0, len(doc.text))]
 
 
+def _recording(answer: Callable[[str], bool]) -> tuple[Judge, list[str]]:
+    """A judge answering by ``answer``, and the texts it was asked about, in order."""
+    asked: list[str] = []
+
+    def judge(passage_text: str) -> bool:
+        asked.append(passage_text)
+        return answer(passage_text)
+
+    return judge, asked
+
+
 def test_the_judge_reads_an_uncertain_passage_from_its_lead_and_at_its_concept() -> None:
     text = ("7月18日，纪念某先生诞辰100周年座谈会在市文化馆举行。先生一生热心公益。"
             "他早年在上海经商。晚年他关心职业教育发展，捐资兴办学校。"
@@ -57,12 +71,7 @@ def test_the_judge_reads_an_uncertain_passage_from_its_lead_and_at_its_concept()
     window = doc.text[passage.concept_window[0] : passage.concept_window[1]]
     assert window == ("他早年在上海经商。晚年他关心职业教育发展，捐资兴办学校。"
                       "座谈会上，亲属代表发言。")
-    asked: list[str] = []
-
-    def lead_only(passage_text: str) -> bool:
-        asked.append(passage_text)
-        return passage_text.startswith("7月18日")
-
+    lead_only, asked = _recording(lambda text: text.startswith("7月18日"))
     assert passage_relevance(doc, judge=lead_only) == []
     assert asked == [doc.text, window]
 
@@ -78,12 +87,7 @@ def test_a_long_lead_is_read_without_the_concept_sentence() -> None:
     lead = doc.text[passage.start : passage.concept_window[0]]
     assert len(lead) >= LEAD_MIN_CHARS and "职业教育" not in lead
     assert lead_reading(doc, passage) == lead
-    asked: list[str] = []
-
-    def judge(passage_text: str) -> bool:
-        asked.append(passage_text)
-        return "职业教育" in passage_text
-
+    judge, asked = _recording(lambda text: "职业教育" in text)
     assert passage_relevance(doc, judge=judge) == []
     assert asked == [lead]
 

@@ -1184,25 +1184,29 @@ def counts_people(text: str, form: str, start: int, end: int) -> bool:
 
 
 _DEMONSTRATIVE = re.compile(r"\s*(?:该|此|本|这个|这)?")
-_OWNED_NOW = re.compile(r"^(?:现有|共有)(?P<noun>[^，,。；;\d]{2,6})$")
+_OWNED_NOW = re.compile(r"(?:现有|共有)(?P<noun>[^，,。；;\d]{2,6})$")
 _MEMBER_OWNERS = (*ORG_SUFFIXES, *lexicon.words("extraction", "targets.member_owners"))
 
 
-def owner_opening(doc: Document, s: int, cs: int, q_start: int) -> str:
-    """The body whose members a clause "现有成员6人" counts when it names none: the nouns
-    its sentence opens with, or the sentence before when it is the first clause ("工作室创
-    立于…。现有成员6人" → 工作室), when those end as a body does (:data:`_MEMBER_OWNERS`)."""
+def owned_count(doc: Document, s: int, cs: int, q_start: int) -> str:
+    """What a clause "现有成员6人" counts when it names no owner: the members of the body its
+    sentence opens with, or the sentence before when it is the first clause ("工作室创立于
+    …。现有成员6人" → 工作室成员), when those nouns end as a body does
+    (:data:`_MEMBER_OWNERS`); "" otherwise."""
     from agent.ingest.cleaning import search_form
     from agent.text.nouns import leading_nouns
 
-    if not _OWNED_NOW.match(doc.search_text[s + cs : s + q_start]):
+    owned = _OWNED_NOW.match(doc.search_text, s + cs, s + q_start)
+    if owned is None:
         return ""
     at = s if cs > 0 else max(doc.search_text.rfind(c, 0, s - 1) for c in "。！？!?\n") + 1
     if opener := _DEMONSTRATIVE.match(doc.search_text, at):  # "该工作室创立于…"
         at = opener.end()
     end = at + len(re.split(r"[，,。；;]", doc.search_text[at:])[0])
     owner = leading_nouns(doc.text[at:end], doc.search_text[at:end])
-    return owner if len(owner) >= 2 and search_form(owner).endswith(_MEMBER_OWNERS) else ""
+    if len(owner) < 2 or not search_form(owner).endswith(_MEMBER_OWNERS):
+        return ""
+    return owner + doc.text[owned.start("noun") : owned.end("noun")]
 
 
 def targets_in_sentence(doc: Document, s: int, e: int,
@@ -1266,8 +1270,7 @@ def targets_in_sentence(doc: Document, s: int, e: int,
         if (stage := stage_reached(form, q.end)) and stage not in metric and (
                 metric.endswith(_GENERIC_ENDINGS) or metric in PARTICIPANT_NOUNS):
             metric = stage + metric
-        if owner := owner_opening(doc, s, cs, q.start):
-            metric = owner + metric.removeprefix("现有").removeprefix("共有")
+        metric = owned_count(doc, s, cs, q.start) or metric
         start, end = doc.original_span(s + cs, s + ce)
         clause = sentence[cs:ce]
         baseline = change[0].value if change and abs(change[1].value - q.value) < 1e-9 else None
@@ -1354,7 +1357,7 @@ AGREED_TERMS = re.compile(
 
 
 def agreed_terms_parties(doc: Document, text: str, form: str) -> list[str]:
-    """The two parties a sentence starting "按照协议，A向B…" names (:data:`AGREED_TERMS`)."""
+    """The two parties a sentence holding "按照协议，A向B…" names (:data:`AGREED_TERMS`)."""
     m = AGREED_TERMS.search(form)
     if m is None:
         return []
