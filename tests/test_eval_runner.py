@@ -8,6 +8,7 @@ import json
 import math
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -276,8 +277,9 @@ class StubLLM:
 
     model = "stub"
 
-    def __init__(self) -> None:
+    def __init__(self, server: Any = None) -> None:
         self.calls = 0
+        self.server = server  # the embedded server (None: an endpoint)
 
     def usage(self) -> dict[str, Any]:
         return {"model": self.model, "calls": self.calls, "cache_hits": 0,
@@ -403,7 +405,8 @@ def test_run_eval_all_suites_with_stubs(tmp_path: Path, monkeypatch: pytest.Monk
         return Answer(question=question, answer="资料中没有相关内容。", answerable=False)
 
     monkeypatch.setattr(agent.llm.client.LLM, "from_settings",
-                        classmethod(lambda cls, settings, command: StubLLM()))
+                        classmethod(lambda cls, settings, command: StubLLM(
+                            SimpleNamespace(threads=2))))
     monkeypatch.setattr(agent.extract.summarize, "summarize", fake_summarize)
     monkeypatch.setattr(agent.qa.answer, "answer_question", refuse)
     settings = load_settings({"cache_dir": tmp_path / "cache"})
@@ -422,6 +425,7 @@ def test_run_eval_all_suites_with_stubs(tmp_path: Path, monkeypatch: pytest.Monk
     assert m["qa.false_refusal_rate"] == 1.0
     assert m["retrieval.hit@5"] >= 0.8  # real hybrid retrieval over the seeds
     assert result.details["model"] == "stub"
+    assert result.details["threads"] == 2  # the embedded model's answers depend on it
     assert len(result.details["extraction"]["documents"]) == 5
     assert len(result.details["qa"]["questions"]) == 35
     code, failures = runner.gate_exit_code(m, THRESHOLDS)

@@ -174,8 +174,10 @@ def _eval(ctx: click.Context, suite: tuple[str, ...], gold: tuple[Path, ...], co
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if output:
         write_text_atomic(output, text + "\n")
+    threads = result.details.get("threads")
+    on_threads = f"; embedded model on {threads} threads" if threads else ""
     title = (f"eval: {', '.join(result.suites)} on {corpus} "
-             f"({result.wall_s:.1f}s)")
+             f"({result.wall_s:.1f}s{on_threads})")
     print_table(result.metrics, thresholds, stderr=as_json, title=title,
                 suites=result.suites)
     if _thresholds_are_placeholders(thresholds):

@@ -675,6 +675,8 @@ def run_eval(
                     result.metrics |= m
                     result.details["qa"] = d
                 result.details["model"] = llm.model
+                if llm.server is not None:  # its answers depend on the thread count
+                    result.details["threads"] = llm.server.threads
     finally:
         store.close()
     result.wall_s = time.monotonic() - started
