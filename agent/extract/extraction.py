@@ -939,7 +939,8 @@ def _paid_rate(text: str, form: str, start: int, end: int) -> str:
 
 # Whom those trained were trained for, when the sentence says: "为东盟国家培养各类人才850余人"
 # (development report) → 为东盟国家培养各类人才, "为尼军队培训防疫人员约60人次" (20k news).
-_SERVED = re.compile(r"为[^，,。；;、为的\d]{2,10}(?:培养|培训|输送)了?(?:各类|各种|各级)?$")
+_SERVED = re.compile(
+    rf"为[^，,。；;、为的\d]{{2,10}}(?:{_alt('targets.serving_verbs')})了?(?:各类|各种|各级)?$")
 
 
 def _metric(text: str, form: str, start: int, end: int, unit: str | None = None,
@@ -1132,8 +1133,8 @@ def counts_listed_parts(clause_form: str, q: Quantity) -> bool:
 
 # What a rate is per: an amount right after 每 ("每100名学生配备1名教师") or one the rate
 # follows ("按每招用1人1000元的标准", 20k news); not the rate itself ("每个项目资助5万元",
-# "每位培养对象不低于10万元") nor an amount per period ("每年培训1万人次").
-_RATE_BASE = re.compile(r"每(?!年|月|天|日|周|季|届|期|学期|学年)[^\d，,。；;]{0,4}$")
+# "每位培养对象不低于10万元") nor an amount per period (targets.rate_periods: "每年培训1万人次").
+_RATE_BASE = re.compile(rf"每(?!{_alt('targets.rate_periods')})[^\d，,。；;]{{0,4}}$")
 
 
 def not_a_figure(clause_form: str, q: Quantity, after: str, based: bool) -> bool:
