@@ -153,6 +153,9 @@ def test_a_name_cut_short_at_a_quote_is_completed_from_the_text() -> None:
     assert X.completed_name(doc, window, cut) == cut + "揭牌仪式"
     assert X.completed_name(doc, window, cut + "揭牌仪式") == cut + "揭牌仪式"
     assert X.completed_name(doc, window, "不在文中的名称") == "不在文中的名称"
+    quoted = "甲学院与乙学院“校帮院”合作协议签订暨“甲学院乙分院”揭牌仪式"
+    assert X.completed_name(doc, window, "甲学院乙分院”揭牌仪式") == "“甲学院乙分院”揭牌仪式"
+    assert X.completed_name(doc, window, quoted) == quoted  # its opening mark is there
     mention = X.EventMention(name=cut, event_type="签约",
                              evidence="某厅副厅长在某职业技术学院出席了")
     event = X.finalise_event(doc, window, mention)

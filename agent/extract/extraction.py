@@ -682,16 +682,30 @@ def is_news_source(form: str, name: str) -> bool:
 
 
 def completed_name(doc: Document, window: Window, name: str) -> str:
-    """``name`` with the words after it in the text that finish it as an event name."""
+    """``name`` with the words after it in the text that finish it as an event name, and
+    the opening quotation mark the model left off before it (互联网+”大学生创新创业大赛 →
+    “互联网+”大学生创新创业大赛)."""
     found = locate_quote(doc, name, within=(window.start, window.end)) if name else None
     if found is None:
         return name
     end = doc.cleaned_index(found.start) + len(name)
-    if end > len(doc.text) or doc.text[end - len(name) : end] != name:
+    start = end - len(name)
+    if end > len(doc.text) or doc.text[start:end] != name:
         return name  # the text differs in form (script, spacing): keep the model's name
+    if (opener := _missing_opener(name)) and doc.text[start - 1 : start] == opener:
+        name = opener + name
     if m := _NAME_REST.match(doc.search_text, end, min(end + 12, window.end)):
         return name + doc.text[end : m.end()]
     return name
+
+
+def _missing_opener(name: str) -> str | None:
+    """The opening mark of a closing one that ``name`` holds with none before it."""
+    for opener, closer in (("“", "”"), ("《", "》")):
+        at = name.find(closer)
+        if at != -1 and opener not in name[:at]:
+            return opener
+    return None
 
 
 def event_type(name: str, said: str) -> str:
