@@ -132,6 +132,7 @@ def test_bad_environment_value_is_one_error_line(tmp_path: Path, env: str, value
 )
 def test_bad_file_value_is_one_error_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           line: str, setting: str) -> None:
+    monkeypatch.delenv("AGENT_THREADS", raising=False)  # set by CI; it would win over the file
     path = _config(tmp_path, monkeypatch, f"[agent]\n{line}\n")
     error = _one_error(_usage(tmp_path))
     assert f"bad setting {setting} = " in error and f"(from {path})" in error
