@@ -700,10 +700,11 @@ def completed_name(doc: Document, window: Window, name: str) -> str:
 
 
 def _missing_opener(name: str) -> str | None:
-    """The opening mark of a closing one that ``name`` holds with none before it."""
-    for opener, closer in (("“", "”"), ("《", "》")):
+    """The opening mark of a closing one that ``name`` holds with none before it (of the
+    :data:`_PAIRS` whose two marks differ)."""
+    for opener, closer in _PAIRS.items():
         at = name.find(closer)
-        if at != -1 and opener not in name[:at]:
+        if opener != closer and at != -1 and opener not in name[:at]:
             return opener
     return None
 
